@@ -1,0 +1,107 @@
+"""Image checks and content-addressed storage, shared by the importer and the admin upload.
+
+An image is trusted only after Pillow has decoded it fully: file names, extensions and
+Content-Type headers are claims, not evidence. SVG is never accepted (it can carry script).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, default_storage
+from PIL import Image, UnidentifiedImageError
+
+# Pillow format name → file extension we store under.
+ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
+
+
+class ImageRejected(ValueError):
+    """The bytes are not an image Cikk will store; the message is for an editor."""
+
+
+@dataclass(frozen=True)
+class CheckedImage:
+    data: bytes
+    format: str  # Pillow format name, e.g. "PNG"
+    width: int
+    height: int
+    sha256: str
+
+    @property
+    def extension(self) -> str:
+        return ALLOWED_FORMATS[self.format]
+
+    @property
+    def storage_name(self) -> str:
+        """Content-hash name: the same image uploaded twice is stored once."""
+        return f"images/{self.sha256[:32]}.{self.extension}"
+
+
+def check_image(data: bytes, *, max_bytes: int | None = None, max_pixels: int | None = None) -> CheckedImage:
+    """Decode `data` with Pillow and return what it is, or raise ImageRejected saying why."""
+    max_bytes = max_bytes if max_bytes is not None else settings.CIKK_IMAGE_MAX_BYTES
+    max_pixels = max_pixels if max_pixels is not None else settings.CIKK_IMAGE_MAX_PIXELS
+    if len(data) > max_bytes:
+        raise ImageRejected(
+            f"the image is {len(data) / 1_048_576:.1f} MB, the limit is {max_bytes / 1_048_576:.1f} MB"
+        )
+    if not data:
+        raise ImageRejected("the file is empty")
+    head = data[:512].lstrip().lower()
+    if head.startswith((b"<svg", b"<?xml")) or b"<svg" in head:
+        raise ImageRejected("SVG images are not accepted (they can carry scripts)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                fmt = probe.format
+                width, height = probe.size
+                if fmt not in ALLOWED_FORMATS:
+                    raise ImageRejected(
+                        f"{fmt or 'unknown'} images are not accepted; use JPEG, PNG, GIF or WebP"
+                    )
+                if width * height > max_pixels:
+                    raise ImageRejected(
+                        f"the image is {width}×{height} pixels, more than the "
+                        f"{max_pixels:,} pixel limit"
+                    )
+                probe.load()  # decode every pixel: a truncated or forged file fails here
+    except ImageRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageRejected(f"the image is too large to decode safely ({exc})") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ImageRejected("the file is not a valid JPEG, PNG, GIF or WebP image") from exc
+    if _looks_like_polyglot(data, fmt):
+        raise ImageRejected("the file holds markup or script besides the image (a polyglot)")
+    return CheckedImage(
+        data=data, format=fmt, width=width, height=height, sha256=hashlib.sha256(data).hexdigest()
+    )
+
+
+_MARKUP_MARKERS = (b"<script", b"<html", b"<svg", b"<iframe", b"javascript:", b"<?php", b"<body")
+
+
+def _looks_like_polyglot(data: bytes, fmt: str) -> bool:
+    """A GIF/JS or image/HTML polyglot decodes as an image but is also script; refuse it."""
+    lowered = data.lower()
+    if any(marker in lowered for marker in _MARKUP_MARKERS):
+        return True
+    # GIF89a/**/=... : a GIF header that is also the start of a JavaScript expression.
+    return fmt == "GIF" and data[6:8] in (b"/*", b"=/", b"//")
+
+
+def store_image(image: CheckedImage, storage: Storage | None = None) -> str:
+    """Save the image under its content-hash name (once) and return the storage name."""
+    storage = storage or default_storage
+    name = image.storage_name
+    if not storage.exists(name):
+        saved = storage.save(name, ContentFile(image.data))
+        if saved != name:  # a race with another writer of the same bytes: keep one copy
+            storage.delete(saved)
+    return name
