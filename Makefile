@@ -23,7 +23,7 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 
 # KaTeX, pinned in package-lock.json, from the npm registry; served as our own static files.
 $(ASSETS): package.json package-lock.json
-	npm ci --ignore-scripts --no-audit --no-fund
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
 setup: $(INSTALLED) $(ASSETS)

@@ -23,7 +23,9 @@ def seed_path() -> Path:
     """The magazine's real article. Skips where absent, but CI=true makes absence a failure."""
     if not SEED_FILE.exists():
         if os.environ.get("CI") == "true":
-            pytest.fail(f"the seed article is missing: {SEED_FILE} (CI must provide ../shared/seeds)")
+            pytest.fail(
+                f"the seed article is missing: {SEED_FILE} (CI must provide ../shared/seeds)"
+            )
         pytest.skip(f"seed article not found at {SEED_FILE}")
     return SEED_FILE
 

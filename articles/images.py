@@ -42,13 +42,16 @@ class CheckedImage:
         return f"images/{self.sha256[:32]}.{self.extension}"
 
 
-def check_image(data: bytes, *, max_bytes: int | None = None, max_pixels: int | None = None) -> CheckedImage:
+def check_image(
+    data: bytes, *, max_bytes: int | None = None, max_pixels: int | None = None
+) -> CheckedImage:
     """Decode `data` with Pillow and return what it is, or raise ImageRejected saying why."""
     max_bytes = max_bytes if max_bytes is not None else settings.CIKK_IMAGE_MAX_BYTES
     max_pixels = max_pixels if max_pixels is not None else settings.CIKK_IMAGE_MAX_PIXELS
     if len(data) > max_bytes:
         raise ImageRejected(
-            f"the image is {len(data) / 1_048_576:.1f} MB, the limit is {max_bytes / 1_048_576:.1f} MB"
+            f"the image is {len(data) / 1_048_576:.1f} MB, "
+            f"the limit is {max_bytes / 1_048_576:.1f} MB"
         )
     if not data:
         raise ImageRejected("the file is empty")

@@ -79,7 +79,9 @@ class Article(models.Model):
     authors = models.ManyToManyField(
         Author, through="Byline", related_name="articles", verbose_name=_("szerzők")
     )
-    tags = models.ManyToManyField(Tag, blank=True, related_name="articles", verbose_name=_("címkék"))
+    tags = models.ManyToManyField(
+        Tag, blank=True, related_name="articles", verbose_name=_("címkék")
+    )
     image = models.ImageField(
         _("borítókép"),
         upload_to="covers/",
@@ -117,6 +119,12 @@ class Article(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs) -> None:
+        self.render_body()
+        if self.pk is not None and not self._state.adding:
+            self.version = (self.version or 0) + 1
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("blog:article", kwargs={"slug": self.slug})
 
@@ -146,12 +154,6 @@ class Article(models.Model):
 
         self.body_html = render(self.body).html
 
-    def save(self, *args, **kwargs) -> None:
-        self.render_body()
-        if self.pk is not None and not self._state.adding:
-            self.version = (self.version or 0) + 1
-        super().save(*args, **kwargs)
-
 
 class Byline(models.Model):
     """An author's place in an article's byline; `position` keeps the order of the source."""
@@ -170,5 +172,3 @@ class Byline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} ({self.position})"
-
-

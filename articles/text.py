@@ -5,11 +5,13 @@ import unicodedata
 
 from django.utils.text import slugify
 
-_NON_DECOMPOSING = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "đ": "d", "ł": "l", "Æ": "AE"})
+_NON_DECOMPOSING = str.maketrans(
+    {"ß": "ss", "æ": "ae", "ø": "o", "đ": "d", "ł": "l", "Æ": "AE", "Ø": "O", "Ł": "L"}
+)
 
 
 def fold_accents(text: str) -> str:
-    """Strip accents ("Gyártási" → "Gyartasi"), so Hungarian slugs and searches match plain ASCII."""
+    """Strip accents ("Gyártási" → "Gyartasi"), so slugs and searches match plain ASCII."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_NON_DECOMPOSING))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

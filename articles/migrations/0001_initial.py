@@ -7,103 +7,176 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Article',
+            name="Article",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=300, verbose_name='cím')),
-                ('slug', models.SlugField(max_length=200, unique=True, verbose_name='slug')),
-                ('description', models.TextField(blank=True, verbose_name='leírás')),
-                ('body', markdownx.models.MarkdownxField(blank=True, verbose_name='szöveg (Markdown)')),
-                ('body_html', models.TextField(blank=True, editable=False, verbose_name='HTML')),
-                ('date', models.DateTimeField(default=django.utils.timezone.now, verbose_name='dátum')),
-                ('released', models.BooleanField(default=False, verbose_name='megjelenhet')),
-                ('image', models.ImageField(blank=True, height_field='image_height', upload_to='covers/', verbose_name='borítókép', width_field='image_width')),
-                ('image_width', models.PositiveIntegerField(blank=True, editable=False, null=True)),
-                ('image_height', models.PositiveIntegerField(blank=True, editable=False, null=True)),
-                ('image_source', models.CharField(blank=True, max_length=500, verbose_name='borítókép forrása')),
-                ('source_path', models.CharField(blank=True, editable=False, max_length=1000, verbose_name='forrásfájl')),
-                ('source_checksum', models.CharField(blank=True, editable=False, max_length=64)),
-                ('extra', models.JSONField(blank=True, default=dict, verbose_name='egyéb frontmatter')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('imported_version', models.PositiveIntegerField(blank=True, editable=False, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='létrehozva')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='módosítva')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="cím")),
+                ("slug", models.SlugField(max_length=200, unique=True, verbose_name="slug")),
+                ("description", models.TextField(blank=True, verbose_name="leírás")),
+                (
+                    "body",
+                    markdownx.models.MarkdownxField(blank=True, verbose_name="szöveg (Markdown)"),
+                ),
+                ("body_html", models.TextField(blank=True, editable=False, verbose_name="HTML")),
+                (
+                    "date",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="dátum"),
+                ),
+                ("released", models.BooleanField(default=False, verbose_name="megjelenhet")),
+                (
+                    "image",
+                    models.ImageField(
+                        blank=True,
+                        height_field="image_height",
+                        upload_to="covers/",
+                        verbose_name="borítókép",
+                        width_field="image_width",
+                    ),
+                ),
+                ("image_width", models.PositiveIntegerField(blank=True, editable=False, null=True)),
+                (
+                    "image_height",
+                    models.PositiveIntegerField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "image_source",
+                    models.CharField(blank=True, max_length=500, verbose_name="borítókép forrása"),
+                ),
+                (
+                    "source_path",
+                    models.CharField(
+                        blank=True, editable=False, max_length=1000, verbose_name="forrásfájl"
+                    ),
+                ),
+                ("source_checksum", models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "extra",
+                    models.JSONField(blank=True, default=dict, verbose_name="egyéb frontmatter"),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "imported_version",
+                    models.PositiveIntegerField(blank=True, editable=False, null=True),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="létrehozva")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="módosítva")),
             ],
             options={
-                'verbose_name': 'cikk',
-                'verbose_name_plural': 'cikkek',
-                'ordering': ['-date', '-pk'],
+                "verbose_name": "cikk",
+                "verbose_name_plural": "cikkek",
+                "ordering": ["-date", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Author',
+            name="Author",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='név')),
-                ('slug', models.SlugField(max_length=200, unique=True, verbose_name='slug')),
-                ('bio', models.TextField(blank=True, verbose_name='bemutatkozás')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="név")),
+                ("slug", models.SlugField(max_length=200, unique=True, verbose_name="slug")),
+                ("bio", models.TextField(blank=True, verbose_name="bemutatkozás")),
             ],
             options={
-                'verbose_name': 'szerző',
-                'verbose_name_plural': 'szerzők',
-                'ordering': ['name'],
+                "verbose_name": "szerző",
+                "verbose_name_plural": "szerzők",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='név')),
-                ('slug', models.SlugField(max_length=100, unique=True, verbose_name='slug')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="név")),
+                ("slug", models.SlugField(max_length=100, unique=True, verbose_name="slug")),
             ],
             options={
-                'verbose_name': 'címke',
-                'verbose_name_plural': 'címkék',
-                'ordering': ['name'],
+                "verbose_name": "címke",
+                "verbose_name_plural": "címkék",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Byline',
+            name="Byline",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bylines', to='articles.article')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bylines', to='articles.author')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bylines",
+                        to="articles.article",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bylines",
+                        to="articles.author",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'szerzőség',
-                'verbose_name_plural': 'szerzőségek',
-                'ordering': ['position', 'pk'],
+                "verbose_name": "szerzőség",
+                "verbose_name_plural": "szerzőségek",
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='article',
-            name='authors',
-            field=models.ManyToManyField(related_name='articles', through='articles.Byline', to='articles.author', verbose_name='szerzők'),
+            model_name="article",
+            name="authors",
+            field=models.ManyToManyField(
+                related_name="articles",
+                through="articles.Byline",
+                to="articles.author",
+                verbose_name="szerzők",
+            ),
         ),
         migrations.AddField(
-            model_name='article',
-            name='tags',
-            field=models.ManyToManyField(blank=True, related_name='articles', to='articles.tag', verbose_name='címkék'),
+            model_name="article",
+            name="tags",
+            field=models.ManyToManyField(
+                blank=True, related_name="articles", to="articles.tag", verbose_name="címkék"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='byline',
-            constraint=models.UniqueConstraint(fields=('article', 'author'), name='byline_unique_author'),
+            model_name="byline",
+            constraint=models.UniqueConstraint(
+                fields=("article", "author"), name="byline_unique_author"
+            ),
         ),
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['released', '-date'], name='article_public_idx'),
+            model_name="article",
+            index=models.Index(fields=["released", "-date"], name="article_public_idx"),
         ),
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['source_path'], name='article_source_idx'),
+            model_name="article",
+            index=models.Index(fields=["source_path"], name="article_source_idx"),
         ),
     ]

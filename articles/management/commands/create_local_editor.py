@@ -16,7 +16,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         if not settings.DEBUG:
-            raise CommandError("create_local_editor only runs with DJANGO_DEBUG=1 (local development).")
+            raise CommandError(
+                "create_local_editor only runs with DJANGO_DEBUG=1 (local development)."
+            )
         User = get_user_model()
         user, created = User.objects.get_or_create(username=USERNAME, defaults={"email": ""})
         if created:
