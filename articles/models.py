@@ -96,6 +96,9 @@ class Article(models.Model):
     image_source = models.CharField(_("borítókép forrása"), max_length=500, blank=True)
     source_path = models.CharField(_("forrásfájl"), max_length=1000, blank=True, editable=False)
     source_checksum = models.CharField(max_length=64, blank=True, editable=False)
+    # Accent-folded, lower-case title + description + text, kept on save for accent-insensitive
+    # search on any database ("gyartasi" finds "Gyártási").
+    search_text = models.TextField(blank=True, editable=False)
     # Frontmatter keys Cikk does not know: kept and exported again, so nothing is lost.
     extra = models.JSONField(_("egyéb frontmatter"), default=dict, blank=True)
     # Bumped by every save; the admin refuses a save based on an older version (no lost
