@@ -5,8 +5,11 @@ from __future__ import annotations
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
+
+from articles.text import fold_accents
 
 
 class Author(models.Model):
@@ -153,9 +156,12 @@ class Article(models.Model):
         return [byline.author for byline in self.bylines.all()]
 
     def render_body(self) -> None:
+        """Render and sanitize the Markdown once, here, so readers get stored HTML."""
         from articles.rendering import render
 
         self.body_html = render(self.body).html
+        text = strip_tags(self.body_html)
+        self.search_text = fold_accents(f"{self.title}\n{self.description}\n{text}").lower()
 
 
 class Byline(models.Model):
