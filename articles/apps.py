@@ -6,3 +6,6 @@ class ArticlesConfig(AppConfig):
     name = "articles"
     verbose_name = _("Cikkek")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from articles import signals  # noqa: F401  (connects the receivers)

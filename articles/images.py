@@ -107,4 +107,8 @@ def store_image(image: CheckedImage, storage: Storage | None = None) -> str:
         saved = storage.save(name, ContentFile(image.data))
         if saved != name:  # a race with another writer of the same bytes: keep one copy
             storage.delete(saved)
+    # Responsive renditions (480/960/1600 px, WebP + original format), once the import commits.
+    from articles.renditions import make_renditions_on_commit
+
+    make_renditions_on_commit(name, storage, data=image.data, width=image.width)
     return name
