@@ -1,0 +1,341 @@
+"""Reading one article file: bytes → text → frontmatter + body → validated fields.
+
+Nothing here touches the database or the media storage, so the importer, the benchmark and the
+tests can all call it cheaply. Every problem is a `SourceError` whose message is written for an
+editor: it names the key, the value, or the line and column of the file (never a traceback).
+Operator-facing messages are in English, like the rest of the management commands' output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import yaml
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
+
+from articles.text import make_slug, split_authors
+
+try:  # libyaml is ~10× faster; the pure-Python loader behaves the same.
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+BOM = b"\xef\xbb\xbf"
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+TEXT_SUFFIXES = (".txt",)
+ARTICLE_SUFFIXES = MARKDOWN_SUFFIXES + TEXT_SUFFIXES
+
+# Keys Cikk understands; every other key goes to Article.extra and is exported again.
+KNOWN_KEYS = ("title", "slug", "date", "description", "released", "author", "image", "tags")
+# Accepted spellings that mean the same as a known key.
+ALIASES = {"authors": "author", "tag": "tags"}
+
+_TRUE = {"yes", "true", "igen", "1"}
+_FALSE = {"no", "false", "nem", "0"}
+_DELIMITER = re.compile(r"^---[ \t]*$")
+_CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
+_TITLE_MAX = 300
+_SLUG_MAX = 200
+
+
+class SourceError(ValueError):
+    """The file cannot become an article; the message says why, in an editor's words."""
+
+
+class NotAnArticle(SourceError):
+    """A .txt file without frontmatter: a note or a licence, skipped rather than failed."""
+
+
+@dataclass
+class SplitSource:
+    """A decoded file cut into its frontmatter mapping and its Markdown body."""
+
+    meta: dict
+    body: str
+
+
+@dataclass
+class ArticleSource:
+    """The validated content of one file, ready to be written to the models."""
+
+    title: str
+    slug: str
+    date: dt.datetime
+    released: bool
+    authors: list[str]
+    description: str
+    image: str
+    tags: list[str]
+    extra: dict
+    body: str
+    findings: list[str] = field(default_factory=list)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 with or without BOM, CRLF or CR line endings → text with "\\n" line endings."""
+    offset = 0
+    if data.startswith(BOM):
+        data, offset = data[len(BOM) :], len(BOM)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        position = exc.start + offset
+        line = data[: exc.start].count(b"\n") + 1
+        byte = data[exc.start : exc.start + 1].hex().upper()
+        raise SourceError(
+            f"the file is not UTF-8 text: byte 0x{byte} at byte offset {position} "
+            f"(line {line}) cannot be decoded; save the file as UTF-8"
+        ) from None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def split(text: str, *, is_txt: bool) -> SplitSource:
+    """Cut the `---` YAML block off the top; YAML errors carry the FILE's line and column."""
+    lines = text.split("\n")
+    if not lines or not _DELIMITER.match(lines[0]):
+        if is_txt:
+            raise NotAnArticle("no frontmatter, not an article")
+        raise SourceError("no frontmatter: the file must start with a '---' line, then YAML")
+    for end in range(1, len(lines)):
+        if _CLOSING.match(lines[end]):
+            break
+    else:
+        raise SourceError("the frontmatter is not closed: no '---' line after line 1")
+    yaml_text = "\n".join(lines[1:end])
+    try:
+        meta = yaml.load(yaml_text, Loader=_Loader)  # noqa: S506  (a SafeLoader)
+    except yaml.YAMLError as exc:
+        raise SourceError(_yaml_message(exc)) from None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise SourceError(f"the frontmatter must be 'key: value' lines, got {_kind(meta)} instead")
+    body = "\n".join(lines[end + 1 :])
+    return SplitSource(meta=meta, body=body)
+
+
+def _yaml_message(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    words = f"{context}, {problem}" if context and problem != context else problem
+    if mark is None:
+        return f"YAML error in the frontmatter: {words}"
+    # mark.line is 0-based inside the YAML block, which starts on the file's line 2.
+    return f"YAML error at line {mark.line + 2}, column {mark.column + 1}: {words}"
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "a yes/no value"
+    if isinstance(value, int | float):
+        return f"a number ({value!r})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, dt.datetime | dt.date):
+        return f"a date ({value.isoformat()})"
+    if isinstance(value, str):
+        return f"text ({value!r})"
+    return f"a {type(value).__name__}"
+
+
+def parse(data: bytes, *, is_txt: bool = False) -> ArticleSource:
+    """Decode, split and validate one file's bytes (the whole read side of the importer)."""
+    split_source = split(decode(data), is_txt=is_txt)
+    return validate(split_source.meta, split_source.body)
+
+
+def validate(meta: dict, body: str) -> ArticleSource:
+    """Turn a frontmatter mapping into typed fields, or raise SourceError naming the key."""
+    meta = _canonical_keys(meta)
+    findings: list[str] = []
+    title = _text(meta, "title").strip()
+    if not title:
+        raise SourceError("the title is missing: add 'title: …' to the frontmatter")
+    if len(title) > _TITLE_MAX:
+        raise SourceError(f"the title is {len(title)} characters long, the limit is {_TITLE_MAX}")
+    slug = _slug(meta, title)
+    if "date" not in meta or meta["date"] in (None, ""):
+        raise SourceError("the date is missing: add 'date: YYYY-MM-DD' to the frontmatter")
+    date = parse_date(meta["date"])
+    released = parse_released(meta["released"]) if "released" in meta else False
+    authors = _authors(meta.get("author"))
+    if not authors:
+        findings.append("no author given")
+    tags = _tags(meta.get("tags"))
+    extra = {key: json_safe(value, key) for key, value in meta.items() if key not in KNOWN_KEYS}
+    return ArticleSource(
+        title=title,
+        slug=slug,
+        date=date,
+        released=released,
+        authors=authors,
+        description=_text(meta, "description").strip(),
+        image=_text(meta, "image").strip(),
+        tags=tags,
+        extra=extra,
+        body=normalise_body(body),
+        findings=findings,
+    )
+
+
+def _canonical_keys(meta: dict) -> dict:
+    result: dict = {}
+    for raw_key, value in meta.items():
+        key = str(raw_key)
+        canonical = ALIASES.get(key, key)
+        if canonical in result:
+            raise SourceError(f"'{key}' and '{canonical}' mean the same; keep only one of them")
+        result[canonical] = value
+    return result
+
+
+def _text(meta: dict, key: str) -> str:
+    value = meta.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise SourceError(f"'{key}' must be text, got {_kind(value)}")
+    return value
+
+
+def _slug(meta: dict, title: str) -> str:
+    given = meta.get("slug")
+    if given is None or given == "":
+        slug = make_slug(title, max_length=_SLUG_MAX)
+        if not slug:
+            raise SourceError(
+                f"the title {title!r} gives an empty slug; add 'slug: …' to the frontmatter"
+            )
+        return slug
+    if not isinstance(given, str):
+        raise SourceError(f"'slug' must be text, got {_kind(given)}")
+    try:
+        validate_slug(given)
+    except ValidationError:
+        raise SourceError(
+            f"'slug' may hold only lower-case letters, digits and hyphens, got {given!r}"
+        ) from None
+    if given != given.lower() or len(given) > _SLUG_MAX:
+        raise SourceError(
+            f"'slug' must be lower case and at most {_SLUG_MAX} characters, got {given!r}"
+        )
+    return given
+
+
+def parse_released(value: object) -> bool:
+    """yes/no, true/false, igen/nem, 1/0 (any case) or a YAML boolean; nothing else."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+    shown = "nothing" if value is None else repr(value)
+    raise SourceError(
+        f"released must be yes/no, got {shown} (accepted: yes/no, true/false, igen/nem, 1/0)"
+    )
+
+
+def parse_date(value: object) -> dt.datetime:
+    """`YYYY-MM-DD` or an ISO datetime, quoted or not; naive values are Budapest time."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime.combine(value, dt.time())
+    elif isinstance(value, str):
+        moment = _parse_date_text(value.strip())
+    else:
+        raise SourceError(f"'date' must be a date like 2024-12-24, got {_kind(value)}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment
+
+
+def _parse_date_text(text: str) -> dt.datetime:
+    try:
+        if len(text) == 10:
+            return dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
+        return dt.datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text else text)
+    except ValueError:
+        raise SourceError(
+            f"'date' is not a date: {text!r} (use 2024-12-24 or 2024-12-24T08:30:00+01:00)"
+        ) from None
+
+
+def _authors(value: object) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        names = split_authors(value)
+    elif isinstance(value, list):
+        names = []
+        for item in value:
+            if not isinstance(item, str):
+                raise SourceError(f"'author' must list names as text, got {_kind(item)}")
+            names.extend(split_authors(item))
+    else:
+        raise SourceError(f"'author' must be a name or a list of names, got {_kind(value)}")
+    unique: dict[str, str] = {}
+    for name in names:
+        slug = make_slug(name)
+        if not slug:
+            raise SourceError(f"the author name {name!r} has no letters or digits")
+        unique.setdefault(slug, name)  # the same person twice keeps the first place
+    return list(unique.values())
+
+
+def _tags(value: object) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        items: list = value.split(",")
+    elif isinstance(value, list):
+        items = value
+    else:
+        raise SourceError(f"'tags' must be a list or comma-separated text, got {_kind(value)}")
+    unique: dict[str, str] = {}
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, str | int | float):
+            raise SourceError(f"'tags' must hold words, got {_kind(item)}")
+        name = str(item).strip()
+        if not name:
+            continue
+        slug = make_slug(name, max_length=100)
+        if not slug:
+            raise SourceError(f"the tag {name!r} has no letters or digits")
+        unique.setdefault(slug, name[:100])
+    return list(unique.values())
+
+
+def json_safe(value: object, key: str) -> object:
+    """Keep an unknown key's value in a form JSON can store (dates become ISO text)."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [json_safe(item, key) for item in value]
+    if isinstance(value, dict):
+        return {str(k): json_safe(v, key) for k, v in value.items()}
+    raise SourceError(f"'{key}' holds {_kind(value)}, which Cikk cannot keep; use text")
+
+
+def normalise_body(body: str) -> str:
+    """Drop blank lines at the top and trailing whitespace, so export → import is stable."""
+    body = re.sub(r"\A(?:[ \t]*\n)+", "", body).rstrip()
+    return body + "\n" if body else ""

@@ -1,0 +1,571 @@
+"""Frontmatter files → articles, and articles → frontmatter files.
+
+The import of one file is one transaction: it creates or updates its article (matched by slug),
+stores the images it references under content-hash names, and either all of that happens or
+none of it (images written for a file that then failed are deleted again). An unchanged file —
+same checksum as at its last import — costs no write and no rendering; the known checksums are
+read with one query per run, not one per file.
+
+The checksum covers the file's bytes and the bytes of every local image it references (or the
+fact that an image is missing), so dropping a missing image into the assets folder makes the
+next import pick it up. Image digests are cached per run, so a chart used by a thousand
+articles is hashed once.
+
+Messages are for an editor and in English (the operator-facing language of the commands).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+import yaml
+from django.conf import settings
+from django.core.files.storage import Storage, default_storage
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from articles.frontmatter import (
+    ARTICLE_SUFFIXES,
+    KNOWN_KEYS,
+    TEXT_SUFFIXES,
+    ArticleSource,
+    NotAnArticle,
+    SourceError,
+    parse,
+)
+from articles.images import CheckedImage, ImageRejected, check_image, store_image
+from articles.models import Article, Author, Byline, Tag
+from articles.text import make_slug
+
+CREATED = "created"
+UPDATED = "updated"
+UNCHANGED = "unchanged"
+SKIPPED = "skipped"
+FAILED = "failed"
+STATUSES = (CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED)
+
+EXPORT_IMAGE_DIR = "kepek"
+
+
+@dataclass
+class Outcome:
+    """What happened to one file: one line of the command's report, plus its findings."""
+
+    path: str
+    status: str
+    reason: str = ""
+    slug: str = ""
+    findings: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return f"{self.status}: {self.path}" + (f": {self.reason}" if self.reason else "")
+
+
+# --------------------------------------------------------------------------- finding files
+
+
+def find_sources(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Files named on the command line, and the article files inside folders (recursively).
+
+    Folders are walked in sorted order, hidden entries skipped, symlinked folders not
+    followed; a file met twice is yielded once. A path that does not exist is yielded as is
+    so the importer can report it as failed.
+    """
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            candidates: Iterable[Path] = _walk(path)
+        else:
+            candidates = [path]
+        for candidate in candidates:
+            key = candidate.resolve()
+            if key not in seen:
+                seen.add(key)
+                yield candidate
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            if not name.startswith(".") and name.lower().endswith(ARTICLE_SUFFIXES):
+                found.append(Path(root) / name)
+    yield from sorted(found, key=lambda p: p.as_posix())
+
+
+def source_key(path: Path) -> str:
+    """How a file is remembered in Article.source_path: relative to the project when inside
+    it (so moving the checkout does not orphan articles), else absolute."""
+    resolved = path.resolve()
+    base = Path(settings.BASE_DIR).resolve()
+    if resolved.is_relative_to(base):
+        return resolved.relative_to(base).as_posix()
+    return resolved.as_posix()
+
+
+# --------------------------------------------------------------------------- image references
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """One image reference in a body: where its URL sits in the text, and the URL."""
+
+    start: int
+    end: int
+    src: str
+
+
+_MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\(\s*<?(?P<src>[^)\s<>]+)>?")
+_HTML_IMAGE = re.compile(
+    r"<img\b[^>]*?\ssrc\s*=\s*(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'|(?P<bare>[^\s>\"']+))",
+    re.IGNORECASE,
+)
+# Places where an image-looking text is not an image: fenced code, inline code, HTML comments.
+_SKIPPED_SPANS = re.compile(
+    r"^(?P<fence>```|~~~)[^\n]*\n.*?^(?P=fence)[ \t]*$|`[^`\n]+`|<!--.*?-->",
+    re.DOTALL | re.MULTILINE,
+)
+
+
+def find_image_refs(body: str) -> list[ImageRef]:
+    """Every `![](…)` and `<img src>` of the body, in order, outside code and comments."""
+    skipped = [m.span() for m in _SKIPPED_SPANS.finditer(body)]
+    refs: list[ImageRef] = []
+    for match in _MD_IMAGE.finditer(body):
+        refs.append(ImageRef(*match.span("src"), match.group("src")))
+    for match in _HTML_IMAGE.finditer(body):
+        group = next(g for g in ("dq", "sq", "bare") if match.group(g) is not None)
+        refs.append(ImageRef(*match.span(group), match.group(group)))
+    refs = [ref for ref in refs if not any(a <= ref.start < b for a, b in skipped)]
+    return sorted(refs, key=lambda ref: ref.start)
+
+
+def local_path(src: str) -> str | None:
+    """The file path of a local image reference; None for http(s), data: and other URLs."""
+    parts = urlsplit(src.strip())
+    if parts.scheme or parts.netloc or not parts.path:
+        return None
+    return unquote(parts.path)
+
+
+def rewrite_refs(body: str, replacements: dict[str, str]) -> str:
+    """Replace image URLs (by exact src) from the end, so earlier positions stay valid."""
+    for ref in reversed(find_image_refs(body)):
+        if ref.src in replacements:
+            body = body[: ref.start] + replacements[ref.src] + body[ref.end :]
+    return body
+
+
+@dataclass
+class ResolvedImage:
+    ref: str  # as written in the file
+    path: Path | None  # None when missing
+    digest: str  # sha256 of the bytes, or "missing"
+    cover: bool = False
+
+
+class ImageResolver:
+    """Finds referenced images under the assets folder and refuses paths that leave it."""
+
+    def __init__(self) -> None:
+        self._digests: dict[Path, tuple[int, int, str]] = {}
+
+    def resolve(self, ref: str, *, file_dir: Path, assets_dir: Path) -> Path:
+        path = local_path(ref) or ""
+        if "\x00" in path:
+            raise SourceError(f"image path {ref!r} is not a valid path")
+        # `/NVIDIA/nvda.png` is under the assets folder; `kepek/a.png` is beside the file.
+        candidate = assets_dir / path.lstrip("/") if path.startswith("/") else file_dir / path
+        resolved = candidate.resolve()
+        roots = {assets_dir.resolve(), file_dir.resolve()}
+        if not any(resolved.is_relative_to(root) for root in roots):
+            raise SourceError(
+                f"image path {ref!r} leads outside the assets folder {assets_dir} "
+                "(only images inside it are imported)"
+            )
+        return resolved
+
+    def digest(self, path: Path) -> str:
+        """sha256 of an image file, cached by (mtime, size) for the rest of the run."""
+        stat = path.stat()
+        cached = self._digests.get(path)
+        if cached and cached[:2] == (stat.st_mtime_ns, stat.st_size):
+            return cached[2]
+        hasher = hashlib.sha256()
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                hasher.update(chunk)
+        value = hasher.hexdigest()
+        self._digests[path] = (stat.st_mtime_ns, stat.st_size, value)
+        return value
+
+
+# --------------------------------------------------------------------------- the importer
+
+
+class _DryRunRollback(Exception):
+    """Raised at the end of a dry-run transaction to undo it."""
+
+
+class _Skip(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Importer:
+    """Imports files one by one; keep one instance per run (it caches checksums and hashes).
+
+    assets: the folder where absolute image paths (`/NVIDIA/nvda.png`) are looked up;
+    None means each file's own folder.
+    """
+
+    def __init__(
+        self,
+        *,
+        assets: str | Path | None = None,
+        dry_run: bool = False,
+        force: bool = False,
+        storage: Storage | None = None,
+    ) -> None:
+        self.assets = Path(assets) if assets is not None else None
+        self.dry_run = dry_run
+        self.force = force
+        self.storage = storage or default_storage
+        self.images = ImageResolver()
+        self._known: dict[str, set[str]] | None = None
+        self._claimed: dict[str, str] = {}  # slug → source key, within this run
+
+    def known_checksums(self) -> dict[str, set[str]]:
+        """source_path → checksums of its articles, read once with a single query."""
+        if self._known is None:
+            known: dict[str, set[str]] = {}
+            rows = Article.objects.exclude(source_path="").values_list(
+                "source_path", "source_checksum"
+            )
+            for path, checksum in rows.iterator(chunk_size=2000):
+                known.setdefault(path, set()).add(checksum)
+            self._known = known
+        return self._known
+
+    def run(self, paths: Iterable[str | Path]) -> Iterator[Outcome]:
+        for path in find_sources(paths):
+            yield self.import_file(path)
+
+    def import_file(self, path: str | Path) -> Outcome:
+        """Import one file; never raises for a bad file, the Outcome says what went wrong."""
+        path = Path(path)
+        outcome = Outcome(path=str(path), status=FAILED)
+        try:
+            self._import(path, outcome)
+        except NotAnArticle as exc:
+            outcome.status, outcome.reason = SKIPPED, str(exc)
+        except _Skip as exc:
+            outcome.status, outcome.reason = SKIPPED, exc.reason
+        except SourceError as exc:
+            outcome.status, outcome.reason = FAILED, str(exc)
+        except Exception as exc:  # a bug or a database error: report it, keep going
+            outcome.status = FAILED
+            outcome.reason = f"unexpected error ({type(exc).__name__}): {exc}"
+        return outcome
+
+    # -- reading and checking, no writes
+
+    def _read(self, path: Path) -> bytes:
+        if not path.exists():
+            raise SourceError("no such file or folder")
+        if not path.is_file():
+            raise SourceError("not a regular file")
+        if not path.name.lower().endswith(ARTICLE_SUFFIXES):
+            raise SourceError("not an article file (expected .md, .markdown or .txt)")
+        limit = settings.CIKK_IMPORT_MAX_BYTES
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+        if len(data) > limit:
+            size = path.stat().st_size
+            raise SourceError(
+                f"the file is {size:,} bytes, more than the {limit:,} byte limit "
+                "(CIKK_IMPORT_MAX_BYTES)"
+            )
+        return data
+
+    def _resolve_images(
+        self, source: ArticleSource, path: Path, findings: list[str]
+    ) -> list[ResolvedImage]:
+        file_dir = path.parent
+        assets_dir = self.assets if self.assets is not None else file_dir
+        refs: list[tuple[str, bool]] = []
+        if source.image and local_path(source.image) is not None:
+            refs.append((source.image, True))
+        body_refs = {ref.src for ref in find_image_refs(source.body) if local_path(ref.src)}
+        refs.extend((src, False) for src in sorted(body_refs))
+        resolved: list[ResolvedImage] = []
+        for ref, is_cover in refs:
+            target = self.images.resolve(ref, file_dir=file_dir, assets_dir=assets_dir)
+            what = "cover image" if is_cover else "image"
+            if not target.exists():
+                findings.append(f"{what} not found: {ref} (looked for {target})")
+                resolved.append(ResolvedImage(ref, None, "missing", is_cover))
+            elif not target.is_file():
+                raise SourceError(f"{what} {ref!r} is a folder, not an image file")
+            else:
+                resolved.append(ResolvedImage(ref, target, self.images.digest(target), is_cover))
+        return resolved
+
+    @staticmethod
+    def _checksum(data: bytes, images: list[ResolvedImage]) -> str:
+        hasher = hashlib.sha256(data)
+        for image in images:
+            hasher.update(b"\0" + image.ref.encode() + b"\0" + image.digest.encode())
+        return hasher.hexdigest()
+
+    def _check_images(self, images: list[ResolvedImage]) -> dict[str, CheckedImage]:
+        checked: dict[str, CheckedImage] = {}
+        limit = settings.CIKK_IMAGE_MAX_BYTES
+        for image in images:
+            if image.path is None or image.ref in checked:
+                continue
+            with image.path.open("rb") as handle:
+                data = handle.read(limit + 1)
+            try:
+                checked[image.ref] = check_image(data)
+            except ImageRejected as exc:
+                raise SourceError(f"image {image.ref!r} is rejected: {exc}") from None
+        return checked
+
+    # -- the whole file
+
+    def _import(self, path: Path, outcome: Outcome) -> None:
+        data = self._read(path)
+        source = parse(data, is_txt=path.name.lower().endswith(TEXT_SUFFIXES))
+        outcome.slug = source.slug
+        outcome.findings.extend(source.findings)
+        images = self._resolve_images(source, path, outcome.findings)
+        key = source_key(path)
+        claimant = self._claimed.get(source.slug)
+        if claimant is not None and claimant != key:
+            raise SourceError(f"slug '{source.slug}' already used by {claimant}")
+        checksum = self._checksum(data, images)
+        if checksum in self.known_checksums().get(key, ()):
+            self._claimed[source.slug] = key
+            outcome.status = UNCHANGED
+            return
+        checked = self._check_images(images)
+        new_media: list[str] = []  # media this file wrote that did not exist before
+        try:
+            with transaction.atomic():
+                outcome.status = self._write(
+                    source, images, checked, key, checksum, outcome, new_media
+                )
+                if self.dry_run:
+                    raise _DryRunRollback
+        except _DryRunRollback:
+            pass
+        except BaseException:
+            for name in new_media:
+                self.storage.delete(name)
+            raise
+        self._claimed[source.slug] = key
+        if not self.dry_run:
+            self.known_checksums().setdefault(key, set()).add(checksum)
+
+    def _find_article(self, source: ArticleSource, key: str, outcome: Outcome) -> Article | None:
+        article = Article.objects.select_for_update().filter(slug=source.slug).first()
+        if article is not None:
+            if article.source_path and article.source_path != key:
+                raise SourceError(f"slug '{source.slug}' already used by {article.source_path}")
+            return article
+        # The title (and so the slug) changed since the last import: same file, same article.
+        previous = list(Article.objects.select_for_update().filter(source_path=key)[:2])
+        if len(previous) == 1:
+            old = previous[0].slug
+            outcome.findings.append(
+                f"slug changed from '{old}' to '{source.slug}': links to /cikk/{old}/ stop working"
+            )
+            return previous[0]
+        return None
+
+    def _write(
+        self,
+        source: ArticleSource,
+        images: list[ResolvedImage],
+        checked: dict[str, CheckedImage],
+        key: str,
+        checksum: str,
+        outcome: Outcome,
+        new_media: list[str],
+    ) -> str:
+        article = self._find_article(source, key, outcome)
+        created = article is None
+        if article is not None and not self.force:
+            if article.edited_since_import:
+                raise _Skip("edited since last import (use --force)")
+            if article.imported_version is None:
+                raise _Skip("an article with this slug was written in the admin (use --force)")
+        urls: dict[str, str] = {}
+        for ref, image in checked.items():
+            name = image.storage_name
+            if not self.dry_run:
+                existed = self.storage.exists(name)
+                store_image(image, self.storage)
+                if not existed:
+                    new_media.append(name)
+            urls[ref] = self.storage.url(name)
+        if article is None:
+            article = Article()
+        article.title = source.title
+        article.slug = source.slug
+        article.description = source.description
+        article.body = rewrite_refs(source.body, urls)
+        article.date = source.date
+        article.released = source.released
+        article.extra = source.extra
+        article.source_path = key
+        article.source_checksum = checksum
+        self._set_cover(article, source, checked)
+        article.save()
+        Article.objects.filter(pk=article.pk).update(imported_version=F("version"))
+        article.imported_version = article.version
+        self._set_authors(article, source.authors, replace=not created)
+        self._set_tags(article, source.tags)
+        return CREATED if created else UPDATED
+
+    @staticmethod
+    def _set_cover(
+        article: Article,
+        source: ArticleSource,
+        checked: dict[str, CheckedImage],
+    ) -> None:
+        cover = checked.get(source.image) if source.image else None
+        if cover is not None:
+            # Assigning the name (not a File) keeps Django from re-reading the stored bytes.
+            article.image.name = cover.storage_name
+            article.image_width, article.image_height = cover.width, cover.height
+            article.image_source = ""
+        else:
+            article.image.name = ""
+            article.image_width = article.image_height = None
+            article.image_source = source.image  # missing or remote: keep what the file said
+
+    @staticmethod
+    def _set_authors(article: Article, names: list[str], *, replace: bool) -> None:
+        by_slug = {make_slug(name): name for name in names}
+        authors = {a.slug: a for a in Author.objects.filter(slug__in=list(by_slug))}
+        for slug, name in by_slug.items():
+            if slug not in authors:
+                authors[slug] = Author.objects.create(name=name, slug=slug)
+        if replace:
+            Byline.objects.filter(article=article).delete()
+        Byline.objects.bulk_create(
+            Byline(article=article, author=authors[slug], position=position)
+            for position, slug in enumerate(by_slug)
+        )
+
+    @staticmethod
+    def _set_tags(article: Article, names: list[str]) -> None:
+        by_slug = {make_slug(name, max_length=100): name for name in names}
+        tags = {t.slug: t for t in Tag.objects.filter(slug__in=list(by_slug))}
+        for slug, name in by_slug.items():
+            if slug not in tags:
+                tags[slug] = Tag.objects.create(name=name, slug=slug)
+        article.tags.set(list(tags.values()))
+
+
+def import_paths(
+    paths: Iterable[str | Path],
+    *,
+    assets: str | Path | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+) -> list[Outcome]:
+    """Convenience for code and tests: import everything and return the outcomes."""
+    return list(Importer(assets=assets, dry_run=dry_run, force=force).run(paths))
+
+
+# --------------------------------------------------------------------------- the exporter
+
+
+@dataclass
+class Exported:
+    article: Article
+    path: Path
+    images: int
+
+
+def export_articles(
+    directory: str | Path,
+    articles: Iterable[Article] | None = None,
+    *,
+    storage: Storage | None = None,
+) -> Iterator[Exported]:
+    """Write each article as `<slug>.md` with its images under `kepek/`, ready to re-import.
+
+    Nothing in `directory` is deleted; `<slug>.md` files and copied images are overwritten.
+    """
+    storage = storage or default_storage
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    if articles is None:
+        articles = Article.objects.with_authors().prefetch_related("tags").order_by("slug")
+    for article in articles:
+        yield export_article(article, directory, storage=storage)
+
+
+def export_article(
+    article: Article, directory: Path, *, storage: Storage | None = None
+) -> Exported:
+    """Write one article; return where it went and how many images were copied beside it."""
+    storage = storage or default_storage
+    copied: set[str] = set()
+
+    def copy(name: str) -> str:
+        relative = f"{EXPORT_IMAGE_DIR}/{name.removeprefix('images/')}"
+        target = directory / relative
+        with storage.open(name, "rb") as handle:
+            data = handle.read()
+        if not target.exists() or target.read_bytes() != data:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        copied.add(name)
+        return quote(relative)
+
+    media_url = settings.MEDIA_URL
+    replacements: dict[str, str] = {}
+    for ref in find_image_refs(article.body):
+        if ref.src.startswith(media_url):
+            name = unquote(urlsplit(ref.src).path[len(media_url) :])
+            if name and storage.exists(name):
+                replacements[ref.src] = copy(name)
+    body = rewrite_refs(article.body, replacements)
+    meta: dict = {
+        "title": article.title,
+        "slug": article.slug,
+        "date": timezone.localtime(article.date).isoformat(),
+    }
+    if article.description:
+        meta["description"] = article.description
+    meta["released"] = article.released
+    meta["author"] = [author.name for author in article.author_list()]
+    if article.image and storage.exists(article.image.name):
+        meta["image"] = copy(article.image.name)
+    elif article.image_source:
+        meta["image"] = article.image_source
+    tags = [tag.name for tag in article.tags.all()]
+    if tags:
+        meta["tags"] = tags
+    for extra_key, value in article.extra.items():
+        if extra_key not in KNOWN_KEYS:
+            meta[extra_key] = value
+    header = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000)
+    target = directory / f"{article.slug}.md"
+    target.write_text(f"---\n{header}---\n\n{body}", encoding="utf-8")
+    return Exported(article=article, path=target, images=len(copied))

@@ -1,0 +1,133 @@
+"""Import Markdown + YAML frontmatter files (or folders of them) as articles.
+
+    python manage.py import_articles content/ [more paths] [--assets DIR] [--dry-run] [--force]
+
+One line per file — created / updated / unchanged / skipped: reason / failed: reason — with
+findings (warnings such as a missing image) indented under it, then a summary. Each file is
+imported in its own transaction; a failed file changes nothing and the others still import.
+The exit status is non-zero when any file failed. Output is in English (operator-facing).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from articles.importing import (
+    CREATED,
+    FAILED,
+    SKIPPED,
+    STATUSES,
+    UNCHANGED,
+    UPDATED,
+    Importer,
+    Outcome,
+    find_sources,
+)
+
+# Below this many files a progress bar is just noise.
+PROGRESS_MIN_FILES = 20
+
+
+class Command(BaseCommand):
+    help = (
+        "Import articles from Markdown files with YAML frontmatter (files or folders, "
+        "recursively *.md, *.markdown, *.txt). A file without 'released:' is imported as a draft."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+        parser.add_argument(
+            "--assets",
+            metavar="DIR",
+            help="folder where absolute image paths such as /NVIDIA/nvda.png are looked up "
+            "(default: the folder of each file)",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="check everything (images included) and report, but write nothing",
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="overwrite articles edited in the admin since their last import",
+        )
+
+    def handle(self, *args, **options) -> None:
+        assets = options["assets"]
+        if assets is not None and not Path(assets).is_dir():
+            raise CommandError(f"--assets {assets}: no such folder")
+        verbosity = options["verbosity"]
+        importer = Importer(assets=assets, dry_run=options["dry_run"], force=options["force"])
+        paths = list(find_sources(options["paths"]))
+        progress = _Progress(len(paths)) if self._wants_progress(len(paths)) else None
+        counts: Counter[str] = Counter()
+        started = time.perf_counter()
+        for index, path in enumerate(paths, start=1):
+            outcome = importer.import_file(path)
+            counts[outcome.status] += 1
+            if progress:
+                progress.clear()
+            self._report(outcome, verbosity)
+            if progress:
+                progress.draw(index)
+        if progress:
+            progress.clear()
+        elapsed = time.perf_counter() - started
+        if verbosity >= 1:
+            self._summary(counts, len(paths), elapsed, options["dry_run"])
+        if counts[FAILED]:
+            raise CommandError(f"{counts[FAILED]} of {len(paths)} files failed to import")
+
+    def _wants_progress(self, total: int) -> bool:
+        isatty = getattr(self.stdout, "isatty", None)
+        return total >= PROGRESS_MIN_FILES and bool(isatty and isatty())
+
+    def _report(self, outcome: Outcome, verbosity: int) -> None:
+        if outcome.status == FAILED:
+            self.stdout.write(self.style.ERROR(outcome.line()))
+        elif verbosity >= 1:
+            style = {
+                CREATED: self.style.SUCCESS,
+                UPDATED: self.style.SUCCESS,
+                UNCHANGED: self.style.HTTP_NOT_MODIFIED,
+                SKIPPED: self.style.WARNING,
+            }[outcome.status]
+            self.stdout.write(style(outcome.line()))
+        else:
+            return
+        for finding in outcome.findings:
+            self.stdout.write(self.style.WARNING(f"    warning: {finding}"))
+
+    def _summary(self, counts: Counter[str], total: int, elapsed: float, dry_run: bool) -> None:
+        parts = ", ".join(f"{counts[status]} {status}" for status in STATUSES)
+        line = f"{total} files: {parts} in {elapsed:.1f}s"
+        if dry_run:
+            line += " (dry run: nothing was written)"
+        style = self.style.ERROR if counts[FAILED] else self.style.SUCCESS
+        self.stdout.write(style(line))
+
+
+class _Progress:
+    """A one-line bar on stderr, redrawn in place; only used when stdout is a terminal."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.stream = sys.stderr
+
+    def draw(self, done: int) -> None:
+        filled = self.WIDTH * done // self.total
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        self.stream.write(f"\r[{bar}] {done}/{self.total}")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        self.stream.write("\r\033[K")
+        self.stream.flush()
