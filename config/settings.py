@@ -5,10 +5,13 @@ provide DJANGO_SECRET_KEY (see README, "Production").
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from config.environment import cache_from_url, media_origin, media_storage_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -54,7 +57,33 @@ if not SECRET_KEY:
     SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105  (DEBUG only)
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
+# Full origins, e.g. https://cikk.example.hu; needed when the admin is reached through another
+# scheme or port than the one Django sees.
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+# HTTPS. On by default whenever DEBUG is off, so a production site is secure without anyone
+# remembering seven variables; DJANGO_HTTPS=0 turns it all off for a plain-http staging box, and
+# each variable below can still be set on its own. `make run` (DEBUG on) stays plain http.
+HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", HTTPS)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", HTTPS)
+# One year of HSTS. Preload only sends the `preload` token; joining the browsers' preload list is
+# a separate, deliberate step (see docs/deploy.md) and hard to undo.
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", HTTPS)
+# Behind nginx or a load balancer that terminates TLS: trust its X-Forwarded-Proto (only safe
+# when the proxy overwrites that header, as the nginx snippet in docs/deploy.md does), and take
+# the client address for the login rate limit from X-Forwarded-For (config/client_ip.py).
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CIKK_TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 1 if BEHIND_PROXY else 0)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Other sites learn that a reader came from us, never which article they were reading.
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+X_FRAME_OPTIONS = "DENY"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -67,12 +96,15 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "markdownx",
     "reversion",
+    "csp",
+    "axes",
     "articles",
     "blog",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -81,7 +113,22 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Failed logins are counted per username + client address; after AXES_FAILURE_LIMIT failures that
+# pair is locked out for the cool-off time (HTTP 429), while other users and addresses are not.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("CIKK_LOGIN_RATE_LIMIT", True)
+AXES_FAILURE_LIMIT = env_int("CIKK_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("CIKK_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -140,8 +187,10 @@ STATICFILES_DIRS = [
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
+# Media: the file system under MEDIA_ROOT, or S3-compatible object storage when a bucket is named
+# (CIKK_S3_BUCKET; see config/environment.py and docs/deploy.md).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage_from_env(os.environ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -170,10 +219,32 @@ MARKDOWNX_SERVER_CALL_LATENCY = 400
 
 LOGIN_URL = "admin:login"
 
+# Local memory by default (one server); CACHE_URL=redis://… or memcached://… shares one cache
+# between app servers (config/environment.py: cache_from_url).
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "cikk",
+    "default": cache_from_url(
+        os.environ.get("CACHE_URL"), key_prefix=os.environ.get("CACHE_KEY_PREFIX", "cikk")
+    )
+}
+
+# Content-Security-Policy (django-csp 4): nothing but our own files may run. No inline script
+# anywhere (templates load static JS files); KaTeX's auto-render writes `style` attributes on the
+# spans it builds, hence 'unsafe-inline' for style *attributes* only, never <style>/<script>.
+_MEDIA_ORIGIN = media_origin(STORAGES["default"])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        # data: for the SVG icons that the admin and KaTeX's CSS inline.
+        "img-src": ["'self'", "data:", *([_MEDIA_ORIGIN] if _MEDIA_ORIGIN else [])],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
     }
 }
 
