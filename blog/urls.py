@@ -1,6 +1,10 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from blog import views
+from blog.caching import conditional
+from blog.feeds import LatestArticlesAtomFeed, LatestArticlesFeed
+from blog.sitemaps import SITEMAPS
 
 app_name = "blog"
 
@@ -9,4 +13,9 @@ urlpatterns = [
     path("cikk/<slug:slug>/", views.article_detail, name="article"),
     path("szerzo/<slug:slug>/", views.author_detail, name="author"),
     path("cimke/<slug:slug>/", views.tag_detail, name="tag"),
+    path("kereses/", views.search_view, name="search"),
+    path("feed/rss/", conditional()(LatestArticlesFeed()), name="feed_rss"),
+    path("feed/atom/", conditional()(LatestArticlesAtomFeed()), name="feed_atom"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots"),
 ]

@@ -1,39 +1,213 @@
-"""Reader-facing views. Only Article.objects.published() reaches a reader; staff may preview."""
+"""Reader-facing views. Only Article.objects.published() reaches a reader; staff with the
+change permission may preview a draft at its real URL (with a banner, never cached)."""
 
-from django.http import HttpRequest, HttpResponse
+from __future__ import annotations
+
+from django.core.paginator import InvalidPage, Page, Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_safe
 
-from articles.models import Article, Author, Tag
+from articles.models import Article, Author, Byline, Tag
+from blog.caching import conditional
+from blog.content import absolute_url, analyse_body
+from blog.search import MAX_QUERY_LENGTH, highlight, parse_query, search, snippet
+from blog.templatetags.cikk import cover_data, site_name_value
+
+PER_PAGE = 10
+RELATED_COUNT = 3
+# Columns no list page shows: the Markdown source and the search text are the largest.
+LIST_DEFER = ("body", "search_text", "extra", "source_path", "source_checksum")
 
 
+def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = PER_PAGE) -> Page:
+    """`?oldal=2` (or `?page=2`); anything that is not an existing page is a 404, not a 500."""
+    raw = request.GET.get("oldal") or request.GET.get("page") or "1"
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
+        raise Http404("Nincs ilyen oldal.")
+    try:
+        return Paginator(queryset, per_page).page(int(raw))
+    except InvalidPage as exc:
+        raise Http404("Nincs ilyen oldal.") from exc
+
+
+def canonical_for(path: str, page: Page) -> str:
+    """Absolute canonical URL of a list page: `/` for the first page, `/?oldal=N` after."""
+    return absolute_url(path if page.number == 1 else f"{path}?oldal={page.number}")
+
+
+def _listing(queryset: QuerySet[Article]) -> QuerySet[Article]:
+    return queryset.with_authors().defer(*LIST_DEFER)
+
+
+@require_safe
+@conditional()
 def home(request: HttpRequest) -> HttpResponse:
-    articles = Article.objects.published().with_authors()[:10]
-    return render(request, "blog/home.html", {"articles": articles})
+    page = paginate(request, _listing(Article.objects.published()))
+    return render(
+        request,
+        "blog/home.html",
+        {
+            "page": page,
+            "articles": page.object_list,
+            "canonical": canonical_for(reverse("blog:home"), page),
+        },
+    )
 
 
-def _visible_articles(request: HttpRequest):
-    """Staff who may change articles also see drafts (with a banner); everyone else: published."""
-    if request.user.is_staff and request.user.has_perm("articles.change_article"):
-        return Article.objects.all()
-    return Article.objects.published()
+def can_preview(request: HttpRequest) -> bool:
+    """Staff who may change articles see drafts and scheduled articles (with a banner)."""
+    user = request.user
+    return bool(
+        user.is_authenticated and user.is_staff and user.has_perm("articles.change_article")
+    )
 
 
+@require_safe
+@conditional(slug_kwarg="slug")
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    article = get_object_or_404(_visible_articles(request).with_authors(), slug=slug)
-    response = render(request, "blog/article.html", {"article": article})
+    preview = can_preview(request)
+    visible = Article.objects.all() if preview else Article.objects.published()
+    article = get_object_or_404(visible.with_authors().prefetch_related("tags"), slug=slug)
+    authors = article.author_list()
+    tags = list(article.tags.all())
+    published = Article.objects.published().only("title", "slug", "date")
+    older = Q(date__lt=article.date) | Q(date=article.date, pk__lt=article.pk)
+    newer = Q(date__gt=article.date) | Q(date=article.date, pk__gt=article.pk)
+    context = {
+        "article": article,
+        "authors": authors,
+        "tags": tags,
+        "toc": analyse_body(article.body_html).toc,
+        "previous": published.filter(older).order_by("-date", "-pk").first(),
+        "next": published.filter(newer).order_by("date", "pk").first(),
+        "related": _related(article, authors, tags),
+        "canonical": absolute_url(article.get_absolute_url()),
+        "cover_url": _cover_url(article),
+        "with_math": 'class="math' in article.body_html,
+    }
+    context["json_ld_data"] = _json_ld(article, authors, context)
+    response = render(request, "blog/article.html", context)
     if not article.is_public:
         add_never_cache_headers(response)
     return response
 
 
+def _related(article: Article, authors: list[Author], tags: list[Tag]) -> list[Article]:
+    """A few published articles sharing an author or a tag, newest first (one query)."""
+    if not authors and not tags:
+        return []
+    shared = Q(
+        pk__in=Byline.objects.filter(author__in=[a.pk for a in authors]).values("article_id")
+    ) | Q(
+        pk__in=Article.tags.through.objects.filter(tag__in=[t.pk for t in tags]).values(
+            "article_id"
+        )
+    )
+    return list(
+        Article.objects.published()
+        .filter(shared)
+        .exclude(pk=article.pk)
+        .only("title", "slug", "date")[:RELATED_COUNT]
+    )
+
+
+def _cover_url(article: Article) -> str:
+    data = cover_data(article)
+    return absolute_url(data["src"]) if data else ""
+
+
+def _json_ld(article: Article, authors: list[Author], context: dict) -> dict:
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": article.title,
+        "description": article.description,
+        "datePublished": article.date.isoformat(),
+        "dateModified": article.updated_at.isoformat(),
+        "inLanguage": "hu",
+        "mainEntityOfPage": context["canonical"],
+        "url": context["canonical"],
+        "author": [
+            {"@type": "Person", "name": a.name, "url": absolute_url(a.get_absolute_url())}
+            for a in authors
+        ],
+        "publisher": {"@type": "Organization", "name": site_name_value()},
+    }
+    if context["cover_url"]:
+        data["image"] = [context["cover_url"]]
+    if context["tags"]:
+        data["keywords"] = [t.name for t in context["tags"]]
+    return data
+
+
+@require_safe
+@conditional()
 def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
     author = get_object_or_404(Author, slug=slug)
-    articles = Article.objects.published().filter(authors=author).with_authors()
-    return render(request, "blog/author.html", {"author": author, "articles": articles})
+    page = paginate(request, _listing(Article.objects.published().filter(authors=author)))
+    if not page.paginator.count:
+        raise Http404("Ennek a szerzőnek még nincs megjelent cikke.")
+    return render(
+        request,
+        "blog/author.html",
+        {
+            "author": author,
+            "page": page,
+            "articles": page.object_list,
+            "canonical": canonical_for(author.get_absolute_url(), page),
+        },
+    )
 
 
+@require_safe
+@conditional()
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tag = get_object_or_404(Tag, slug=slug)
-    articles = Article.objects.published().filter(tags=tag).with_authors()
-    return render(request, "blog/tag.html", {"tag": tag, "articles": articles})
+    page = paginate(request, _listing(Article.objects.published().filter(tags=tag)))
+    if not page.paginator.count:
+        raise Http404("Ebben a témában még nincs megjelent cikk.")
+    return render(
+        request,
+        "blog/tag.html",
+        {
+            "tag": tag,
+            "page": page,
+            "articles": page.object_list,
+            "canonical": canonical_for(tag.get_absolute_url(), page),
+        },
+    )
+
+
+@require_safe
+def search_view(request: HttpRequest) -> HttpResponse:
+    """`/kereses/?q=`: never a 500, whatever the query (empty, huge, NUL bytes, markup)."""
+    raw = request.GET.get("q", "")
+    query = parse_query(raw)
+    context: dict = {"query": query, "truncated": len(raw) > MAX_QUERY_LENGTH}
+    if not query.is_empty:
+        results = search(query).with_authors().defer("body", "search_text", "extra")
+        page = paginate(request, results)
+        for article in page.object_list:
+            article.title_html = highlight(article.title, query.terms)
+            article.snippet = snippet(article, query.terms)
+        context.update(page=page, articles=page.object_list)
+    return render(request, "blog/search.html", context)
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """Crawlers: everything public, not the admin or endless search pages; the sitemap."""
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /markdownx/",
+        f"Disallow: {reverse('blog:search')}",
+        "",
+        f"Sitemap: {absolute_url(reverse('blog:sitemap'))}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -1,0 +1,122 @@
+"""What reader pages derive from the stored, sanitized `body_html`: table of contents, word
+count, reading time and absolute links. The reader never runs Markdown: we parse the stored
+HTML (with the standard library's html.parser), once per distinct body per process."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from html.parser import HTMLParser
+
+from django.conf import settings
+
+WORDS_PER_MINUTE = 200
+TOC_MIN_HEADINGS = 3
+_HEADING_TAGS = {"h1": 1, "h2": 2, "h3": 3}
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    level: int
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class BodyInfo:
+    words: int
+    headings: list[TocEntry] = field(default_factory=list)
+
+    @property
+    def reading_minutes(self) -> int:
+        return reading_minutes(self.words)
+
+    @property
+    def toc(self) -> list[TocEntry]:
+        """The table of contents, only for articles with three or more headings."""
+        return self.headings if len(self.headings) >= TOC_MIN_HEADINGS else []
+
+
+def reading_minutes(words: int) -> int:
+    """Minutes at ~200 words a minute, never less than one."""
+    return max(1, math.ceil(words / WORDS_PER_MINUTE)) if words else 1
+
+
+class _BodyParser(HTMLParser):
+    """Counts words of the visible text and collects h1–h3 that carry an id."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.words = 0
+        self.headings: list[TocEntry] = []
+        self._heading: tuple[int, str] | None = None
+        self._heading_text: list[str] = []
+        self._depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._heading is not None:
+            if tag == self._heading_tag:
+                self._depth += 1
+            return
+        level = _HEADING_TAGS.get(tag)
+        if level is None:
+            return
+        heading_id = dict(attrs).get("id")
+        if heading_id:
+            self._heading = (level, heading_id)
+            self._heading_tag = tag
+            self._heading_text = []
+            self._depth = 0
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._heading is None or tag != self._heading_tag:
+            return
+        if self._depth:
+            self._depth -= 1
+            return
+        level, heading_id = self._heading
+        text = " ".join("".join(self._heading_text).split())
+        if text:
+            self.headings.append(TocEntry(level, heading_id, text))
+        self._heading = None
+
+    def handle_data(self, data: str) -> None:
+        self.words += len(_WORD.findall(data))
+        if self._heading is not None:
+            self._heading_text.append(data)
+
+
+@lru_cache(maxsize=512)
+def analyse_body(html: str) -> BodyInfo:
+    """Word count and headings of a stored body (cached by content: never stale)."""
+    parser = _BodyParser()
+    parser.feed(html or "")
+    parser.close()
+    headings = parser.headings
+    if headings:
+        # Indent relative to the highest level present (an article may start at h2).
+        top = min(h.level for h in headings)
+        headings = [TocEntry(h.level - top + 1, h.id, h.text) for h in headings]
+    return BodyInfo(words=parser.words, headings=headings)
+
+
+def absolute_url(url: str) -> str:
+    """`/cikk/x/` → `https://site/cikk/x/` from settings.CIKK_SITE_URL; absolute URLs stay."""
+    if not url:
+        return url
+    if url.startswith(("http://", "https://")):
+        return url
+    if url.startswith("//"):
+        return "https:" + url
+    return settings.CIKK_SITE_URL + (url if url.startswith("/") else "/" + url)
+
+
+_ROOT_RELATIVE = re.compile(r"""(\s(?:src|href|srcset)=)(["'])/(?!/)""")
+
+
+def absolutize_html(html: str) -> str:
+    """Make root-relative links and image sources absolute, for feed readers."""
+    return _ROOT_RELATIVE.sub(lambda m: f"{m.group(1)}{m.group(2)}{settings.CIKK_SITE_URL}/", html)

@@ -1,0 +1,107 @@
+"""RSS 2.0 and Atom feeds of published articles: full sanitized HTML, every author."""
+
+from __future__ import annotations
+
+from django.contrib.syndication.views import Feed
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.translation import gettext_lazy as _
+
+from articles.models import Article
+from blog.content import absolute_url, absolutize_html
+from blog.templatetags.cikk import site_name_value
+
+FEED_SIZE = 20
+
+
+class RssWithContent(Rss201rev2Feed):
+    """RSS 2.0 plus `content:encoded` (the full article) and one `dc:creator` per author."""
+
+    def rss_attributes(self) -> dict[str, str]:
+        attrs = super().rss_attributes()
+        attrs["xmlns:content"] = "http://purl.org/rss/1.0/modules/content/"
+        attrs["xmlns:dc"] = "http://purl.org/dc/elements/1.1/"
+        return attrs
+
+    def add_item_elements(self, handler, item) -> None:
+        super().add_item_elements(handler, item)
+        for name in item.get("authors", ()):
+            handler.addQuickElement("dc:creator", name)
+        if item.get("content"):
+            handler.addQuickElement("content:encoded", item["content"])
+
+
+class AtomWithContent(Atom1Feed):
+    """Atom with `<content type="html">` (the full article) and one `<author>` per author."""
+
+    def add_item_elements(self, handler, item) -> None:
+        super().add_item_elements(handler, item)
+        for name, uri in item.get("author_links", ()):
+            handler.startElement("author", {})
+            handler.addQuickElement("name", name)
+            handler.addQuickElement("uri", uri)
+            handler.endElement("author")
+        if item.get("content"):
+            handler.addQuickElement("content", item["content"], {"type": "html"})
+
+
+class LatestArticlesFeed(Feed):
+    """The newest published articles. Links are absolute from settings.CIKK_SITE_URL."""
+
+    feed_type = RssWithContent
+    description = _("A legfrissebb cikkek")
+    language = "hu"
+
+    def title(self) -> str:
+        return site_name_value()
+
+    def link(self) -> str:
+        return absolute_url(reverse("blog:home"))
+
+    def feed_url(self) -> str:
+        return absolute_url(reverse("blog:feed_rss"))
+
+    def items(self):
+        return list(
+            Article.objects.published()
+            .with_authors()
+            .prefetch_related("tags")
+            .defer("body", "search_text", "extra")[:FEED_SIZE]
+        )
+
+    def item_title(self, item: Article) -> str:
+        return item.title
+
+    def item_description(self, item: Article) -> str:
+        return item.description
+
+    def item_link(self, item: Article) -> str:
+        return absolute_url(item.get_absolute_url())
+
+    def item_guid(self, item: Article) -> str:
+        return absolute_url(item.get_absolute_url())
+
+    def item_pubdate(self, item: Article):
+        return item.date
+
+    def item_updateddate(self, item: Article):
+        return item.updated_at
+
+    def item_categories(self, item: Article) -> list[str]:
+        return [tag.name for tag in item.tags.all()]
+
+    def item_extra_kwargs(self, item: Article) -> dict:
+        authors = item.author_list()
+        return {
+            "authors": [a.name for a in authors],
+            "author_links": [(a.name, absolute_url(a.get_absolute_url())) for a in authors],
+            "content": absolutize_html(item.body_html),
+        }
+
+
+class LatestArticlesAtomFeed(LatestArticlesFeed):
+    feed_type = AtomWithContent
+    subtitle = LatestArticlesFeed.description
+
+    def feed_url(self) -> str:
+        return absolute_url(reverse("blog:feed_atom"))
