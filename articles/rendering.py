@@ -1,15 +1,42 @@
 """Markdown to safe HTML: the one renderer (import, admin save, admin preview, feeds).
 
-TEMPORARY minimal version while the full pipeline (issue "Rendering") is being built; the
-interface below (render() -> Rendered, markdownify()) is the stable contract.
+    source ─► preprocess (math and comments cut out, list fixes) ─► Python-Markdown
+           ─► sanitize (bleach allowlist; math elements pass as escaped text) ─► Rendered
+
+Math is kramdown-style: `$$…$$` in running text is inline, a `$$…$$` paragraph (or `$$` lines
+around TeX) is display; `\\(…\\)` and `\\[…\\]` work too; a single `$` is money. The output
+elements (`span.math.math-inline` with `\\(…\\)`, `div.math.math-display` with `\\[…\\]`) are
+typeset in the browser by static/js/katex-init.js and styled by static/css/content.css.
+
+The Markdown instance and the sanitizer are built once per thread (neither is thread-safe) and
+reset between documents.
 """
 
 from __future__ import annotations
 
+import math
+import re
+import threading
+import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
+from html import unescape
 
-import bleach
 import markdown
+from django.utils.translation import gettext as _
+from markdown.extensions import Extension
+from markdown.extensions.codehilite import CodeHiliteExtension
+from markdown.extensions.footnotes import FootnoteExtension
+from markdown.extensions.toc import TocExtension
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+from pymdownx.tilde import DeleteSubExtension
+
+from articles.preprocess import Preprocessed, preprocess
+from articles.sanitize import Sanitizer
+from articles.text import make_slug
+
+WORDS_PER_MINUTE = 200
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 
 
 @dataclass(frozen=True)
@@ -29,11 +56,121 @@ class Rendered:
     removed: list[str] = field(default_factory=list)  # what the sanitizer dropped
     warnings: list[str] = field(default_factory=list)
     word_count: int = 0
+    reading_minutes: int = 0
+
+
+def heading_slug(value: str, separator: str = "-") -> str:
+    """toc's slugify: accents folded like every other slug on the site."""
+    return make_slug(value) or "szakasz"
+
+
+class _SourcePreprocessor(Preprocessor):
+    """Runs right after Python-Markdown normalises whitespace, before code blocks and raw
+    HTML are stashed, so that it sees the author's text (see articles.preprocess)."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        result = preprocess("\n".join(lines), self.md.htmlStash.store)
+        self.md.cikk_source = result  # type: ignore[attr-defined]
+        return result.text.split("\n")
+
+
+class _TableTreeprocessor(Treeprocessor):
+    """Markdown tables get the house look of the raw ones: div.table-container >
+    table.custom-table (the wrapper scrolls sideways on a phone)."""
+
+    def run(self, root: etree.Element) -> None:
+        for parent in list(root.iter()):
+            for index, child in enumerate(list(parent)):
+                if child.tag != "table":
+                    continue
+                classes = child.get("class", "").split()
+                if "custom-table" not in classes:
+                    child.set("class", " ".join([*classes, "custom-table"]))
+                wrapper = etree.Element("div", {"class": "table-container"})
+                wrapper.tail = child.tail
+                child.tail = "\n"
+                parent.remove(child)
+                wrapper.append(child)
+                parent.insert(index, wrapper)
+
+
+class _CikkExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.preprocessors.register(_SourcePreprocessor(md), "cikk_source", 29)
+        md.treeprocessors.register(_TableTreeprocessor(md), "cikk_tables", 5)
+
+
+def _build_markdown() -> markdown.Markdown:
+    return markdown.Markdown(
+        extensions=[
+            "tables",
+            "fenced_code",
+            # Pygments CSS classes (styled in content.css), never inline styles; no guessing,
+            # so prose indented by mistake is not coloured as some language.
+            CodeHiliteExtension(guess_lang=False, use_pygments=True, noclasses=False),
+            FootnoteExtension(BACKLINK_TITLE=_("Vissza a(z) %d. lábjegyzethez")),
+            TocExtension(slugify=heading_slug, toc_depth="1-6"),
+            "attr_list",
+            "md_in_html",
+            "sane_lists",
+            # ~~strike~~ only: a finance text writes "~5 és ~10 millió", never subscripts.
+            DeleteSubExtension(subscript=False),
+            _CikkExtension(),
+        ],
+        output_format="html",
+    )
+
+
+class _Pipeline(threading.local):
+    """One Markdown instance and one sanitizer per thread, built on first use."""
+
+    md: markdown.Markdown | None = None
+    sanitizer: Sanitizer | None = None
+
+    def get(self) -> tuple[markdown.Markdown, Sanitizer]:
+        if self.md is None or self.sanitizer is None:
+            self.md = _build_markdown()
+            self.sanitizer = Sanitizer()
+        return self.md, self.sanitizer
+
+
+_pipeline = _Pipeline()
+
+
+def _flatten(tokens: list[dict]) -> list[Heading]:
+    headings: list[Heading] = []
+    for token in tokens:
+        headings.append(Heading(int(token["level"]), token["id"], unescape(token["name"])))
+        headings.extend(_flatten(token.get("children", [])))
+    return headings
 
 
 def render(text: str) -> Rendered:
-    html = markdown.markdown(text, extensions=["tables"])
-    return Rendered(html=bleach.clean(html, strip=True), word_count=len(text.split()))
+    """Render an article's Markdown to sanitized HTML plus what templates and checks need."""
+    md, sanitizer = _pipeline.get()
+    md.reset()
+    md.cikk_source = Preprocessed(text="")  # type: ignore[attr-defined]
+    html = md.convert(text or "")
+    source: Preprocessed = md.cikk_source  # type: ignore[attr-defined]
+    headings = _flatten(getattr(md, "toc_tokens", []))
+    md.reset()  # do not keep the last document alive in the thread's instance
+
+    clean = sanitizer.clean(html)
+    warnings = list(source.warnings)
+    for src in clean.images_without_alt:
+        warnings.append(_("Kép alternatív szöveg nélkül: %(src)s") % {"src": src})
+    words = len(_WORD.findall(clean.text))
+    return Rendered(
+        html=clean.html,
+        headings=headings,
+        math_inline=source.math_inline,
+        math_display=source.math_display,
+        images=clean.images,
+        removed=clean.removed,
+        warnings=warnings,
+        word_count=words,
+        reading_minutes=math.ceil(words / WORDS_PER_MINUTE) if words else 0,
+    )
 
 
 def markdownify(text: str) -> str:

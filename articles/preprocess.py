@@ -1,0 +1,479 @@
+"""Source-level work done before Markdown sees the text: math, HTML comments, block fixes.
+
+Why before Markdown: TeX must reach the page byte for byte, but Markdown would turn `_` into
+<em>, eat the backslashes of `\\{` and `\\\\`, and split table cells on the `|` of
+`\\left| x \\right|`. So every formula is cut out here and replaced by a placeholder from
+Python-Markdown's html stash (restored, HTML-escaped, after Markdown). Draft text in HTML comments
+must never reach a reader, so comments are cut out here too. Both are skipped inside code (fenced,
+indented, and code spans), where they stay code.
+
+The same pass makes the magazine's habits render the way the authors meant (CommonMark rules that
+Python-Markdown lacks): a bullet list, or an ordered list starting at 1, may interrupt a paragraph;
+a paragraph starting "2012. december" is a date, not an ordered list starting at 2012.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html import escape
+
+from django.utils.translation import gettext as _
+
+# Characters the inline scanner stops at; everything else is copied in bulk.
+_SPECIAL = re.compile(r"[\\`<$\n]")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_FENCE_OPEN = re.compile(r"(~{3,}|`{3,})[^\n]*")
+_LIST_ITEM = re.compile(r" {0,3}(?:[-*+]|1\.)[ \t]+\S")
+_ANY_LIST_ITEM = re.compile(r" {0,3}(?:[-*+]|\d{1,9}\.)[ \t]+\S")
+_HUNGARIAN_DATE = re.compile(
+    r"( {0,3}\d{4})\.([ \t]+(?:január|február|március|április|május|június|július|augusztus"
+    r"|szeptember|október|november|december)\b)",
+    re.IGNORECASE,
+)
+_HTML_BLOCK_OPEN = re.compile(
+    r" {0,3}<(address|article|aside|blockquote|details|div|dl|figure|footer|form|header|ol"
+    r"|p|pre|script|section|style|table|textarea|ul)\b",
+    re.IGNORECASE,
+)
+# Inside these raw blocks nothing is touched (no math, no comment stripping).
+_VERBATIM_HTML = {"pre", "script", "style", "textarea"}
+_COMMENT_END = re.compile(r"--!?>")
+
+Stash = Callable[[str], str]
+
+
+@dataclass
+class Preprocessed:
+    text: str
+    math_inline: int = 0
+    math_display: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def inline_math_html(tex: str) -> str:
+    """The renderer's inline math element; KaTeX auto-render finds the \\(…\\) inside."""
+    return f'<span class="math math-inline">\\({escape(tex, quote=False)}\\)</span>'
+
+
+def display_math_html(tex: str) -> str:
+    """The renderer's display math element; a block, never wrapped in <p>."""
+    return f'<div class="math math-display">\\[{escape(tex, quote=False)}\\]</div>'
+
+
+def _indent_width(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+class _Scanner:
+    """One left-to-right pass; output is built from slices of the input plus replacements."""
+
+    def __init__(self, text: str, stash: Stash) -> None:
+        self.text = text
+        self.stash = stash
+        self.out: list[str] = []
+        self.flushed = 0  # text[flushed:pos] is pending, copied verbatim on the next flush
+        self.result = Preprocessed(text="")
+        # Block state, updated at each line start.
+        self.prev_blank = True
+        self.block_kind = "none"  # para, list, html, code, heading, table, quote, fence
+        self.in_list = False
+        self.html_tag = ""
+        self.html_depth = 0
+
+    # -- output helpers ---------------------------------------------------------------------
+
+    def flush(self, upto: int) -> None:
+        if upto > self.flushed:
+            self.out.append(self.text[self.flushed : upto])
+        self.flushed = max(self.flushed, upto)
+
+    def skip(self, to: int) -> None:
+        """Drop text[flushed:to] from the output (it was replaced or removed)."""
+        self.flushed = to
+
+    def line_no(self, pos: int) -> int:
+        return self.text.count("\n", 0, pos) + 1
+
+    def warn(self, message: str) -> None:
+        if message not in self.result.warnings:
+            self.result.warnings.append(message)
+
+    def output_ends_with_blank_line(self) -> bool:
+        tail = "".join(self.out[-3:])
+        return not tail or tail.endswith("\n\n")
+
+    # -- the pass ---------------------------------------------------------------------------
+
+    def run(self) -> Preprocessed:
+        text = self.text
+        n = len(text)
+        pos = 0
+        while pos < n:
+            pos, scan = self.line_start(pos)
+            if scan:
+                pos = self.scan_inline(pos)
+        self.flush(n)
+        self.result.text = "".join(self.out)
+        return self.result
+
+    def line_end(self, pos: int) -> int:
+        end = self.text.find("\n", pos)
+        return len(self.text) if end < 0 else end
+
+    def line_start(self, pos: int) -> tuple[int, bool]:
+        """Block-level decisions for the line at pos. Returns (position, scan): scan is False
+        when the line (or a whole fenced block) was consumed here and position is the start
+        of the next line to look at."""
+        text = self.text
+        eol = self.line_end(pos)
+        line = text[pos:eol]
+        stripped = line.strip()
+        nxt = min(eol + 1, len(text))
+
+        if not stripped:
+            self.prev_blank = True
+            if self.block_kind in ("para", "heading", "table", "quote"):
+                self.block_kind = "none"
+            return nxt, False
+
+        # Raw HTML block (tracked so that indentation inside it is not taken for code).
+        if self.block_kind == "html":
+            self.track_html(line)
+            self.prev_blank = False
+            if self.html_tag in _VERBATIM_HTML:
+                if self.html_depth <= 0:
+                    self.block_kind = "none"
+                return nxt, False
+            if self.html_depth <= 0:
+                self.block_kind = "none"
+            return pos, True
+
+        # Fenced code (Python-Markdown: fence at column 0, closed by the same fence).
+        m = _FENCE_OPEN.match(line)
+        if m and not (m.group(1)[0] == "`" and "`" in line[len(m.group(1)) :]):
+            close = re.compile(rf"^{re.escape(m.group(1))}[ ]*$", re.MULTILINE).search(text, nxt)
+            if close:
+                self.prev_blank = False
+                self.block_kind = "fence"
+                end = close.end()
+                return min(end + 1, len(text)), False
+
+        indent = _indent_width(line)
+        # Indented code: after a blank line (or more code), 4 spaces; 8 inside a list.
+        code_indent = 8 if self.in_list else 4
+        if indent >= code_indent and (self.prev_blank or self.block_kind == "code"):
+            self.block_kind = "code"
+            self.prev_blank = False
+            return nxt, False
+        if self.block_kind == "code" and not self.prev_blank and indent < 4:
+            self.block_kind = "none"
+
+        starts_block = self.prev_blank or self.block_kind in ("none", "heading", "fence", "code")
+        is_list_item = bool(_ANY_LIST_ITEM.match(line))
+
+        if starts_block:
+            html = _HTML_BLOCK_OPEN.match(line)
+            if html:
+                self.block_kind = "html"
+                self.html_tag = html.group(1).lower()
+                self.html_depth = 0
+                self.track_html(line)
+                self.prev_blank = False
+                if self.html_tag in _VERBATIM_HTML:
+                    if self.html_depth <= 0:
+                        self.block_kind = "none"
+                    return nxt, False
+                if self.html_depth <= 0:
+                    self.block_kind = "none"
+                return pos, True
+            date = _HUNGARIAN_DATE.match(line)
+            if date:
+                # "2012. december 5-én…" opens a paragraph, not a list numbered from 2012.
+                self.flush(pos)
+                self.out.append(f"{date.group(1)}\\.")
+                self.skip(pos + date.end(1) + 1)
+                self.block_kind = "para"
+                self.in_list = False
+            elif is_list_item:
+                self.block_kind = "list"
+                self.in_list = True
+            elif stripped.startswith("#"):
+                self.block_kind = "heading"
+            elif stripped.startswith("|"):
+                self.block_kind = "table"
+            elif stripped.startswith(">"):
+                self.block_kind = "quote"
+            elif indent >= 4 and self.in_list:
+                self.block_kind = "list"
+            else:
+                self.block_kind = "para"
+                if indent == 0:
+                    self.in_list = False
+        elif self.block_kind == "para" and _LIST_ITEM.match(line):
+            # CommonMark: a bullet list, or an ordered list from 1, interrupts a paragraph.
+            self.flush(pos)
+            self.out.append("\n")
+            self.block_kind = "list"
+            self.in_list = True
+        elif stripped.startswith("#") and self.block_kind != "list":
+            self.block_kind = "heading"
+
+        self.prev_blank = False
+        return pos, True
+
+    def track_html(self, line: str) -> None:
+        tag = self.html_tag
+        opens = len(re.findall(rf"<{tag}\b", line, re.IGNORECASE))
+        closes = len(re.findall(rf"</{tag}\s*>", line, re.IGNORECASE))
+        self.html_depth += opens - closes
+
+    def scan_inline(self, pos: int) -> int:
+        """Scan from pos to the end of the line (or beyond, for multi-line constructs);
+        returns the start of the next line to process."""
+        text = self.text
+        n = len(text)
+        while pos < n:
+            m = _SPECIAL.search(text, pos)
+            if not m:
+                return n
+            i = m.start()
+            ch = text[i]
+            if ch == "\n":
+                return i + 1
+            if ch == "\\":
+                pos = self.backslash(i)
+            elif ch == "`":
+                pos = self.code_span(i)
+            elif ch == "<":
+                pos = self.comment(i) if text.startswith("<!--", i) else i + 1
+            else:  # "$"
+                pos = self.dollars(i) if text.startswith("$$", i) else i + 1
+            if pos > n:
+                return n
+            # A construct that consumed whole lines hands back a line start.
+            if pos > 0 and text[pos - 1] == "\n" and pos > i + 1:
+                return pos
+        return pos
+
+    # -- inline constructs ------------------------------------------------------------------
+
+    def backslash(self, i: int) -> int:
+        text = self.text
+        nxt = text[i + 1 : i + 2]
+        if nxt == "$":
+            # \$ is a literal dollar: Markdown would print the backslash, so drop it here.
+            self.flush(i)
+            self.out.append("$")
+            self.skip(i + 2)
+            return i + 2
+        if nxt in ("(", "["):
+            return self.bracket_math(i, display=nxt == "[")
+        if nxt in ("\\", "`"):
+            return i + 2  # an escaped backslash or backtick: Markdown handles it
+        return i + 1
+
+    def find_close(self, start: int, delimiter: str) -> int:
+        """Index of the closing delimiter after start within the paragraph, or -1.
+        A backslash escapes the character after it, so `\\$` inside TeX does not close."""
+        text = self.text
+        limit_m = _BLANK_LINE.search(text, start)
+        limit = limit_m.start() if limit_m else len(text)
+        j = start
+        while True:
+            j = text.find(delimiter, j, limit)
+            if j < 0:
+                return -1
+            backslashes = 0
+            k = j - 1
+            while k >= start and text[k] == "\\":
+                backslashes += 1
+                k -= 1
+            if delimiter.startswith("\\"):
+                # "\)" is itself a backslash sequence: it closes unless that backslash is
+                # escaped by an odd number of further backslashes.
+                if backslashes % 2 == 0:
+                    return j
+            elif backslashes % 2 == 0:
+                return j
+            j += 1
+
+    def alone_on_line(self, start: int, end: int) -> bool:
+        """True when text[start:end] has only whitespace around it on its line(s)."""
+        text = self.text
+        bol = text.rfind("\n", 0, start) + 1
+        eol = self.line_end(end)
+        return not text[bol:start].strip() and not text[end:eol].strip()
+
+    def emit_display(self, open_pos: int, close_end: int, tex: str) -> int:
+        """Replace text[open_pos:close_end] by a display-math placeholder that stands as a
+        block of its own (blank lines around it, the opening line's indentation kept)."""
+        text = self.text
+        bol = text.rfind("\n", 0, open_pos) + 1
+        indent = text[bol:open_pos]
+        if indent.strip():  # display math in the middle of a line: split the paragraph
+            indent = " " * _indent_width(text[bol:open_pos])
+            self.flush(open_pos)
+            self.out.append("\n\n")
+        else:
+            self.flush(bol)
+            if not self.output_ends_with_blank_line() and not self.prev_blank_before(bol):
+                self.out.append("\n")
+        self.out.append(indent + self.stash(display_math_html(tex)))
+        self.result.math_display += 1
+        eol = self.line_end(close_end)
+        rest = text[close_end:eol]
+        if rest.strip():
+            # Text after the formula on the same line becomes a paragraph of its own.
+            self.out.append("\n\n" + indent)
+            after = close_end + (len(rest) - len(rest.lstrip()))
+            self.skip(after)
+            self.prev_blank = False
+            self.block_kind = "para"
+            return after
+        self.out.append("\n")
+        following = eol + 1
+        if following < len(text) and text[following : self.line_end(following)].strip():
+            self.out.append("\n")
+        self.skip(min(following, len(text)))
+        self.prev_blank = True
+        self.block_kind = "none"
+        return min(following, len(text)) if following <= len(text) else len(text)
+
+    def prev_blank_before(self, bol: int) -> bool:
+        if bol == 0:
+            return True
+        prev_bol = self.text.rfind("\n", 0, bol - 1) + 1
+        return not self.text[prev_bol : bol - 1].strip()
+
+    def bracket_math(self, i: int, display: bool) -> int:
+        text = self.text
+        close_delim = "\\]" if display else "\\)"
+        j = self.find_close(i + 2, close_delim)
+        if j < 0 or not text[i + 2 : j].strip():
+            kind = "\\[" if display else "\\("
+            self.warn(
+                _("Lezáratlan %(delim)s a(z) %(line)d. sorban: szövegként jelenik meg.")
+                % {"delim": kind, "line": self.line_no(i)}
+            )
+            # Keep the backslash visible: Markdown would otherwise print just "(".
+            self.flush(i)
+            self.out.append("\\")
+            return i + 1
+        tex = text[i + 2 : j]
+        if display:
+            bol = text.rfind("\n", 0, i) + 1
+            if "|" in text[bol:i] and not self.alone_on_line(i, j + 2):
+                # Inside a table cell: a block element in a <td> is fine, no paragraph split.
+                self.flush(i)
+                self.out.append(self.stash(display_math_html(tex)))
+                self.skip(j + 2)
+                self.result.math_display += 1
+                return j + 2
+            return self.emit_display(i, j + 2, tex)
+        self.flush(i)
+        self.out.append(self.stash(inline_math_html(tex)))
+        self.skip(j + 2)
+        self.result.math_inline += 1
+        return j + 2
+
+    def dollars(self, i: int) -> int:
+        text = self.text
+        j = self.find_close(i + 2, "$$")
+        if j < 0 or not text[i + 2 : j].strip():
+            if j < 0:
+                self.warn(
+                    _("Lezáratlan $$ a(z) %(line)d. sorban: szövegként jelenik meg.")
+                    % {"line": self.line_no(i)}
+                )
+            # Skip the whole run of dollars so "$$$$" is not re-read as an opener.
+            end = i
+            while end < len(text) and text[end] == "$":
+                end += 1
+            return end if j < 0 else j + 2
+        tex = text[i + 2 : j]
+        open_alone = (
+            not text[text.rfind("\n", 0, i) + 1 : i].strip()
+            and not text[i + 2 : self.line_end(i)].strip()
+        )
+        close_alone = (
+            not text[text.rfind("\n", 0, j) + 1 : j].strip()
+            and not text[j + 2 : self.line_end(j)].strip()
+        )
+        own_paragraph = False
+        if not open_alone and self.alone_on_line(i, j + 2):
+            bol = text.rfind("\n", 0, i) + 1
+            eol = self.line_end(j + 2)
+            next_line = text[eol + 1 : self.line_end(eol + 1)] if eol < len(text) else ""
+            own_paragraph = self.prev_blank_before(bol) and not next_line.strip()
+        if (open_alone and close_alone) or own_paragraph:
+            return self.emit_display(i, j + 2, tex)
+        self.flush(i)
+        self.out.append(self.stash(inline_math_html(tex)))
+        self.skip(j + 2)
+        self.result.math_inline += 1
+        return j + 2
+
+    def code_span(self, i: int) -> int:
+        text = self.text
+        run_end = i
+        while run_end < len(text) and text[run_end] == "`":
+            run_end += 1
+        ticks = run_end - i
+        limit_m = _BLANK_LINE.search(text, run_end)
+        limit = limit_m.start() if limit_m else len(text)
+        j = run_end
+        while True:
+            j = text.find("`" * ticks, j, limit)
+            if j < 0:
+                return run_end  # no closing run: the backticks are literal
+            k = j + ticks
+            if (k < len(text) and text[k] == "`") or text[j - 1] == "`":
+                # Part of a longer run: skip the whole run.
+                while k < len(text) and text[k] == "`":
+                    k += 1
+                j = k
+                continue
+            return k  # copied verbatim: math and comments inside stay code
+
+    def comment(self, i: int) -> int:
+        text = self.text
+        body = i + 4
+        if text.startswith(">", body):
+            end = body + 1  # "<!-->" is a complete (empty) comment in HTML
+        elif text.startswith("->", body):
+            end = body + 2
+        else:
+            m = _COMMENT_END.search(text, body)
+            if m:
+                end = m.end()
+            else:
+                self.warn(
+                    _(
+                        "Lezáratlan HTML-megjegyzés a(z) %(line)d. sorban: a szöveg vége "
+                        "nem jelenik meg."
+                    )
+                    % {"line": self.line_no(i)}
+                )
+                end = len(text)
+        bol = text.rfind("\n", 0, i) + 1
+        eol = self.line_end(end)
+        if not text[bol:i].strip() and not text[end:eol].strip():
+            # The comment fills its lines: remove the lines, leave no stray whitespace.
+            self.flush(bol)
+            nxt = min(eol + 1, len(text))
+            self.skip(nxt)
+            return nxt if eol < len(text) else len(text)
+        self.flush(i)
+        self.skip(end)
+        return end
+
+
+def preprocess(text: str, stash: Stash) -> Preprocessed:
+    """Cut math and HTML comments out of Markdown source (outside code), fix list starts.
+
+    `stash` stores a piece of final HTML and returns a placeholder that survives Markdown
+    (Python-Markdown's `md.htmlStash.store`).
+    """
+    return _Scanner(text, stash).run()
