@@ -6,7 +6,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("markdownx/", include("markdownx.urls")),
+    # markdownx's URL names and paths, served by our locked-down views (editors only).
+    path("markdownx/", include("articles.editor_views")),
     path("", include("blog.urls")),
 ]
 

@@ -1,0 +1,572 @@
+"""Editorial checks: what is wrong with an article before a reader sees it.
+
+`check_article()` looks at one article; `check_articles()` checks many with the cross-article
+facts (other articles' descriptions, which linked articles are public) loaded in ONE query, so
+the admin changelist can count findings for a whole page at a fixed cost.
+
+Levels, decided once here:
+
+* error: something a reader would see broken or should not see at all: a TODO/FIXME marker in
+  the text, math that cannot be typeset, raw HTML the sanitizer removed, a missing cover or body
+  image, a link to an article that is not public (or does not exist). Releasing an article with
+  errors asks the editor to confirm.
+* warning: quality issues: missing or too long description, a description (nearly) identical to
+  another article's, empty sections, images without alt text, skipped heading levels, a TODO
+  left in an HTML comment, renderer warnings.
+
+TODO markers and sections are found in the Markdown source (outside code and, for sections,
+outside HTML comments), so the checks do not depend on details of the renderer's output.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from html.parser import HTMLParser
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.storage import default_storage
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from articles.text import fold_accents
+
+if TYPE_CHECKING:
+    from articles.models import Article
+    from articles.rendering import Rendered
+
+Level = Literal["error", "warning"]
+
+# What a search result shows of a description; longer ones are cut off mid-sentence.
+DESCRIPTION_MAX_CHARS = 160
+# difflib ratio from which two descriptions count as "nearly identical".
+DUPLICATE_RATIO = 0.9
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Level
+    code: str
+    message: str
+
+    @property
+    def is_error(self) -> bool:
+        return self.level == "error"
+
+
+@dataclass(frozen=True)
+class _OtherArticle:
+    pk: int
+    slug: str
+    title: str
+    description: str  # normalised
+    released: bool
+    date: datetime
+
+    @property
+    def is_public(self) -> bool:
+        return self.released and self.date <= timezone.now()
+
+
+@dataclass
+class CheckContext:
+    """Facts about the other articles, loaded once for a batch of checks."""
+
+    articles: list[_OtherArticle] = field(default_factory=list)
+
+    @classmethod
+    def load(cls) -> CheckContext:
+        """One query: every article's slug, title, description and public state."""
+        from articles.models import Article
+
+        rows = Article.objects.order_by().values_list(
+            "pk", "slug", "title", "description", "released", "date"
+        )
+        return cls(
+            articles=[
+                _OtherArticle(pk, slug, title, normalise_description(desc), released, date)
+                for pk, slug, title, desc, released, date in rows
+            ]
+        )
+
+    def by_slug(self) -> dict[str, _OtherArticle]:
+        if not hasattr(self, "_by_slug"):
+            self._by_slug = {other.slug: other for other in self.articles}
+        return self._by_slug
+
+
+def normalise_description(text: str) -> str:
+    """Accents, case, punctuation and spacing do not make a copied description original."""
+    folded = fold_accents(text or "").lower()
+    return " ".join(re.sub(r"[^\w\s]", " ", folded).split())
+
+
+# --- Source scanning -------------------------------------------------------------------------
+
+_FENCE_RE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})", re.MULTILINE)
+_COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+_INLINE_CODE_RE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.DOTALL)
+_TODO_RE = re.compile(r"\b(TODO|FIXME)\b")
+_ATX_HEADING_RE = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t#]*$")
+_MD_IMAGE_RE = re.compile(r"!\[(?P<alt>[^\]]*)\]\(\s*<?(?P<src>[^)\s>]+)>?(?:\s+[\"'][^)]*)?\)")
+_MD_LINK_RE = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?(?P<href>[^)\s>]+)>?[^)]*\)")
+
+
+def _blank_out(text: str, pattern: re.Pattern[str]) -> str:
+    """Replace matches with spaces but keep newlines, so line numbers stay meaningful."""
+    return pattern.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+
+
+def _strip_fenced_code(text: str) -> str:
+    """Blank out fenced code blocks: a TODO or a heading inside code is code."""
+    lines = text.split("\n")
+    out: list[str] = []
+    fence: str | None = None
+    for line in lines:
+        match = _FENCE_RE.match(line)
+        if fence is None and match:
+            fence = match.group("fence")[0] * len(match.group("fence"))
+            out.append("")
+        elif fence is not None:
+            if line.strip().startswith(fence) and set(line.strip()) <= {fence[0]}:
+                fence = None
+            out.append("")
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _prose(text: str) -> str:
+    """The source without fenced code, inline code and HTML comments."""
+    without_code = _blank_out(_strip_fenced_code(text), _INLINE_CODE_RE)
+    return _blank_out(without_code, _COMMENT_RE)
+
+
+class _TagCollector(HTMLParser):
+    """Collects <img> and <a> attributes from raw HTML inside the Markdown."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.images: list[dict[str, str | None]] = []
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":
+            self.images.append(dict(attrs))
+        elif tag == "a":
+            href = dict(attrs).get("href")
+            if href:
+                self.links.append(href)
+
+    handle_startendtag = handle_starttag
+
+
+@dataclass(frozen=True)
+class _Image:
+    src: str
+    alt: str | None  # None: no alt attribute at all
+
+
+def _images_and_links(prose: str) -> tuple[list[_Image], list[str]]:
+    images = [_Image(m.group("src"), m.group("alt")) for m in _MD_IMAGE_RE.finditer(prose)]
+    links = [m.group("href") for m in _MD_LINK_RE.finditer(prose)]
+    collector = _TagCollector()
+    collector.feed(prose)
+    collector.close()
+    images += [_Image(a.get("src") or "", a.get("alt")) for a in collector.images]
+    return images, links + collector.links
+
+
+def _headings(prose: str) -> list[tuple[int, int, str]]:
+    """(line index, level, text) of every ATX heading outside code and comments."""
+    found = []
+    for index, line in enumerate(prose.split("\n")):
+        match = _ATX_HEADING_RE.match(line)
+        if match:
+            found.append((index, len(match.group(1)), (match.group(2) or "").strip()))
+    return found
+
+
+# --- The individual checks -------------------------------------------------------------------
+
+
+def _check_todo(body: str) -> list[Finding]:
+    findings = []
+    without_code = _blank_out(_strip_fenced_code(body), _INLINE_CODE_RE)
+    visible = _blank_out(without_code, _COMMENT_RE)
+    for line in visible.split("\n"):
+        if _TODO_RE.search(line):
+            findings.append(
+                Finding(
+                    "error",
+                    "todo",
+                    _("Befejezetlen rész (TODO/FIXME) maradt a szövegben: „%(line)s”")
+                    % {"line": _shorten(line.strip())},
+                )
+            )
+    for comment in _COMMENT_RE.findall(without_code):
+        for line in comment.split("\n"):
+            if _TODO_RE.search(line):
+                findings.append(
+                    Finding(
+                        "warning",
+                        "todo_comment",
+                        _("TODO/FIXME egy HTML-megjegyzésben: „%(line)s”")
+                        % {"line": _shorten(line.strip(" <!->"))},
+                    )
+                )
+    return findings
+
+
+def _check_sections(prose: str) -> list[Finding]:
+    findings = []
+    lines = prose.split("\n")
+    headings = _headings(prose)
+    previous_level = 1  # the article's title is the page's only <h1>
+    for position, (index, level, text) in enumerate(headings):
+        if level == 1:
+            findings.append(
+                Finding(
+                    "warning",
+                    "heading_h1",
+                    _("Első szintű címsor a szövegben („%(text)s”); az oldal címe az egyetlen h1.")
+                    % {"text": text},
+                )
+            )
+        elif level > previous_level + 1:
+            findings.append(
+                Finding(
+                    "warning",
+                    "heading_skip",
+                    _("Kihagyott címsorszint: h%(prev)d után h%(level)d („%(text)s”).")
+                    % {"prev": previous_level, "level": level, "text": text},
+                )
+            )
+        previous_level = level
+        if index > 0 and re.match(r"^\s*</?[a-zA-Z][^>]*>\s*$", lines[index - 1]):
+            findings.append(
+                Finding(
+                    "warning",
+                    "heading_after_html",
+                    _(
+                        "A „%(text)s” címsor közvetlenül HTML után áll, üres sor nélkül: "
+                        "a HTML-blokk része marad, nem lesz belőle címsor."
+                    )
+                    % {"text": text},
+                )
+            )
+        following = headings[position + 1] if position + 1 < len(headings) else None
+        end = following[0] if following else len(lines)
+        has_content = any(line.strip() for line in lines[index + 1 : end])
+        if not has_content and (following is None or following[1] <= level):
+            findings.append(
+                Finding(
+                    "warning",
+                    "empty_section",
+                    _("Üres szakasz: „%(text)s” alatt nincs szöveg.") % {"text": text},
+                )
+            )
+    return findings
+
+
+def _local_media_name(src: str) -> str | None:
+    """The storage name of an image served from MEDIA_URL, or None if it is not ours."""
+    path = unquote(urlsplit(src).path)
+    media_url = settings.MEDIA_URL
+    if media_url and path.startswith(media_url):
+        return path[len(media_url) :]
+    return None
+
+
+def _check_images(article: Article, images: list[_Image]) -> list[Finding]:
+    findings = []
+    if not article.image and article.image_source:
+        findings.append(
+            Finding(
+                "error",
+                "missing_cover",
+                _("Hiányzik a borítókép: „%(src)s” nincs feltöltve.")
+                % {"src": article.image_source},
+            )
+        )
+    elif article.image and not default_storage.exists(article.image.name):
+        findings.append(
+            Finding(
+                "error",
+                "missing_cover",
+                _("A borítókép fájlja hiányzik: %(name)s") % {"name": article.image.name},
+            )
+        )
+    for image in images:
+        src = image.src.strip()
+        media_name = _local_media_name(src)
+        if not src:
+            findings.append(Finding("error", "missing_image", _("Kép forrás (src) nélkül.")))
+        elif media_name is not None:
+            if not media_name or not default_storage.exists(media_name):
+                findings.append(
+                    Finding(
+                        "error",
+                        "missing_image",
+                        _("Hiányzó kép: %(src)s nincs a feltöltött fájlok között.") % {"src": src},
+                    )
+                )
+        elif src.startswith("/") and not src.startswith("//"):
+            findings.append(
+                Finding(
+                    "error",
+                    "missing_image",
+                    _("Hiányzó kép: %(src)s nincs feltöltve (helyi útvonal).") % {"src": src},
+                )
+            )
+        if not (image.alt or "").strip():
+            findings.append(
+                Finding(
+                    "warning",
+                    "image_alt",
+                    _("Helyettesítő szöveg (alt) nélküli kép: %(src)s") % {"src": src or "?"},
+                )
+            )
+    return findings
+
+
+def _check_description(article: Article, context: CheckContext) -> list[Finding]:
+    description = (article.description or "").strip()
+    if not description:
+        return [Finding("warning", "description_missing", _("Nincs leírás (description)."))]
+    findings = []
+    if len(description) > DESCRIPTION_MAX_CHARS:
+        findings.append(
+            Finding(
+                "warning",
+                "description_long",
+                _(
+                    "A leírás %(length)d karakter; a keresőtalálat csak kb. %(limit)d karaktert "
+                    "mutat."
+                )
+                % {"length": len(description), "limit": DESCRIPTION_MAX_CHARS},
+            )
+        )
+    mine = normalise_description(description)
+    matcher = difflib.SequenceMatcher(None, autojunk=False)
+    matcher.set_seq2(mine)
+    for other in context.articles:
+        if other.pk == article.pk or not other.description:
+            continue
+        matcher.set_seq1(other.description)
+        if other.description == mine or (
+            matcher.real_quick_ratio() >= DUPLICATE_RATIO
+            and matcher.quick_ratio() >= DUPLICATE_RATIO
+            and matcher.ratio() >= DUPLICATE_RATIO
+        ):
+            findings.append(
+                Finding(
+                    "warning",
+                    "description_duplicate",
+                    _("A leírás (majdnem) azonos egy másik cikkével: „%(title)s”.")
+                    % {"title": other.title},
+                )
+            )
+            break
+    return findings
+
+
+_ARTICLE_PATH_RE = re.compile(r"^/cikk/(?P<slug>[-\w]+)/?$")
+
+
+def linked_slugs(links: Iterable[str]) -> list[str]:
+    """Slugs of our own articles among the links (relative or on CIKK_SITE_URL)."""
+    site = urlsplit(getattr(settings, "CIKK_SITE_URL", ""))
+    slugs = []
+    for href in links:
+        parts = urlsplit(href.strip())
+        if parts.netloc and parts.netloc != site.netloc:
+            continue
+        match = _ARTICLE_PATH_RE.match(parts.path)
+        if match:
+            slugs.append(match.group("slug"))
+    return slugs
+
+
+def _check_links(article: Article, links: list[str], context: CheckContext) -> list[Finding]:
+    findings = []
+    known = context.by_slug()
+    for slug in dict.fromkeys(linked_slugs(links)):
+        if slug == article.slug:
+            continue
+        other = known.get(slug)
+        if other is None:
+            findings.append(
+                Finding(
+                    "error",
+                    "link_missing",
+                    _("Hivatkozás nem létező cikkre: /cikk/%(slug)s/") % {"slug": slug},
+                )
+            )
+        elif not other.is_public:
+            findings.append(
+                Finding(
+                    "error",
+                    "link_unpublished",
+                    _("Hivatkozás meg nem jelent cikkre: „%(title)s” (/cikk/%(slug)s/)")
+                    % {"title": other.title, "slug": slug},
+                )
+            )
+    return findings
+
+
+_MATH_SEGMENT_RE = re.compile(
+    r"\$\$(?P<dd>.*?)\$\$|\\\[(?P<br>.*?)\\\]|\\\((?P<pa>.*?)\\\)", re.DOTALL
+)
+
+
+def _brace_balance(tex: str) -> int:
+    depth = 0
+    escaped = False
+    for char in tex:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth < 0:
+                return -1
+    return depth
+
+
+def _check_math(prose: str) -> list[Finding]:
+    """Unbalanced delimiters and braces: KaTeX would show red source instead of a formula."""
+    findings = []
+    for match in _MATH_SEGMENT_RE.finditer(prose):
+        tex = next(group for group in match.groups() if group is not None)
+        shown = _shorten(" ".join(tex.split()))
+        if _brace_balance(tex) != 0:
+            findings.append(
+                Finding(
+                    "error",
+                    "math_braces",
+                    _("Kiegyensúlyozatlan kapcsos zárójelek a képletben: %(tex)s") % {"tex": shown},
+                )
+            )
+        lefts = len(re.findall(r"\\left(?![a-zA-Z])", tex))
+        rights = len(re.findall(r"\\right(?![a-zA-Z])", tex))
+        if lefts != rights:
+            findings.append(
+                Finding(
+                    "error",
+                    "math_left_right",
+                    _("\\left és \\right nincs párban a képletben: %(tex)s") % {"tex": shown},
+                )
+            )
+        begins = re.findall(r"\\begin\{(\w+\*?)\}", tex)
+        ends = re.findall(r"\\end\{(\w+\*?)\}", tex)
+        if sorted(begins) != sorted(ends):
+            findings.append(
+                Finding(
+                    "error",
+                    "math_environment",
+                    _("\\begin és \\end nincs párban a képletben: %(tex)s") % {"tex": shown},
+                )
+            )
+    rest = _MATH_SEGMENT_RE.sub(" ", prose)
+    for opener, label in (("$$", "$$"), ("\\[", "\\["), ("\\(", "\\(")):
+        if opener in rest:
+            findings.append(
+                Finding(
+                    "error",
+                    "math_unclosed",
+                    _("Lezáratlan képlet: %(delim)s nyitás zárás nélkül.") % {"delim": label},
+                )
+            )
+    return findings
+
+
+def _check_rendered(rendered: Rendered) -> list[Finding]:
+    findings = []
+    removed = list(dict.fromkeys(getattr(rendered, "removed", []) or []))
+    if removed:
+        findings.append(
+            Finding(
+                "error",
+                "html_removed",
+                _("A biztonsági szűrő eltávolított nyers HTML-t: %(items)s")
+                % {"items": _shorten(", ".join(str(item) for item in removed), 200)},
+            )
+        )
+    for warning in dict.fromkeys(getattr(rendered, "warnings", []) or []):
+        findings.append(
+            Finding(
+                "warning",
+                "render_warning",
+                _("Megjelenítési figyelmeztetés: %(w)s") % {"w": warning},
+            )
+        )
+    return findings
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _rendered_for(body: str) -> Rendered:
+    """Render once per distinct body: the changelist re-checks unchanged articles often."""
+    from articles import rendering
+
+    key = (
+        "cikk-checks-render:"
+        + hashlib.sha256((getattr(rendering, "__file__", "") + "\0" + body).encode()).hexdigest()
+    )
+    rendered = cache.get(key)
+    if rendered is None:
+        rendered = rendering.render(body)
+        cache.set(key, rendered, 60 * 60)
+    return rendered
+
+
+# --- Public API ------------------------------------------------------------------------------
+
+
+def check_article(
+    article: Article, rendered: Rendered | None = None, *, context: CheckContext | None = None
+) -> list[Finding]:
+    """Every finding for one article, errors first. Costs one query unless given a context."""
+    if context is None:
+        context = CheckContext.load()
+    if rendered is None:
+        rendered = _rendered_for(article.body or "")
+    body = article.body or ""
+    prose = _prose(body)
+    images, links = _images_and_links(prose)
+    findings = [
+        *_check_todo(body),
+        *_check_math(prose),
+        *_check_rendered(rendered),
+        *_check_images(article, images),
+        *_check_links(article, links, context),
+        *_check_description(article, context),
+        *_check_sections(prose),
+    ]
+    return sorted(findings, key=lambda finding: 0 if finding.is_error else 1)
+
+
+def check_articles(articles: Iterable[Article]) -> dict[int, list[Finding]]:
+    """Findings per article pk; the cross-article facts are loaded in one query for all."""
+    articles = list(articles)
+    if not articles:
+        return {}
+    context = CheckContext.load()
+    return {article.pk: check_article(article, context=context) for article in articles}
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    return any(finding.is_error for finding in findings)
