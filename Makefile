@@ -9,7 +9,7 @@ PORT ?= 8000
 # Local development only: make run serves with DEBUG on and a throwaway secret.
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: setup run test pytest lint fmt check clean
+.PHONY: setup run test pytest lint fmt check clean serve serve-needs-secret test-postgres
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Cikk needs Python >= 3.11, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -50,6 +50,27 @@ pytest: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint check pytest
+
+# The test suite on a throwaway PostgreSQL 15 server (started and removed by .ci/with-postgres).
+test-postgres: setup
+	.ci/with-postgres $(MAKE) --no-print-directory pytest PYTEST_ARGS='$(PYTEST_ARGS)'
+
+# Production: collectstatic, migrate, gunicorn (config/gunicorn.conf.py; WEB_CONCURRENCY workers)
+# with DEBUG off. Needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS; see docs/deploy.md.
+PROD_ENV := DJANGO_DEBUG=0
+serve: serve-needs-secret setup
+	$(PROD_ENV) $(BIN)/python manage.py collectstatic --noinput -v 0
+	$(PROD_ENV) $(BIN)/python manage.py migrate --noinput
+	$(PROD_ENV) $(BIN)/gunicorn -c config/gunicorn.conf.py --bind $(HOST):$(PORT)
+
+serve-needs-secret:
+	@if [ -z "$$DJANGO_SECRET_KEY" ]; then \
+		echo "make serve runs production settings and needs DJANGO_SECRET_KEY in the environment:" >&2; \
+		echo "  export DJANGO_SECRET_KEY=\"\$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')\"" >&2; \
+		echo "  export DJANGO_ALLOWED_HOSTS=example.com   # and DJANGO_HTTPS=0 to try it over plain http" >&2; \
+		echo "(see docs/deploy.md; for local development use make run)" >&2; \
+		exit 1; \
+	fi
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,104 @@
+"""What only PostgreSQL has: accent-folding Hungarian full-text search, and jsonb.
+
+These run on the second pass of .ci/run (or `make test-postgres`), where DATABASE_URL points
+at a throwaway PostgreSQL server; on SQLite they skip and say why.
+"""
+
+import pytest
+from django.db import connection
+
+from articles.models import Article
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL: run `make test-postgres` (DATABASE_URL=postgres://…)",
+    ),
+]
+
+
+def scalar(sql: str, params: list | None = None):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or [])
+        return cursor.fetchone()[0]
+
+
+def test_the_server_is_postgresql_15_or_newer():
+    assert connection.pg_version >= 150000
+
+
+def test_the_unaccent_extension_is_installed():
+    assert scalar("SELECT count(*) FROM pg_extension WHERE extname = 'unaccent'") == 1
+    assert scalar("SELECT unaccent('Árvíztűrő tükörfúrógép')") == "Arvizturo tukorfurogep"
+
+
+def test_the_hungarian_unaccent_configuration_exists():
+    assert scalar("SELECT count(*) FROM pg_ts_config WHERE cfgname = 'hungarian_unaccent'") == 1
+
+
+@pytest.mark.parametrize(
+    ("document", "query", "matches"),
+    [
+        ("Gyártási kihozatal", "gyartasi", True),
+        ("Gyártási kihozatal", "GYÁRTÁSI", True),
+        ("gyartasi kihozatal", "Gyártási", True),
+        # The Hungarian stemmer: another form of the same word still matches.
+        ("A gyártási kihozatal javítása", "kihozatalt", True),
+        ("Gyártási kihozatal", "Nvidia", False),
+    ],
+)
+def test_full_text_search_folds_accents_and_stems_hungarian(document, query, matches):
+    found = scalar(
+        "SELECT to_tsvector('hungarian_unaccent', %s) @@ plainto_tsquery('hungarian_unaccent', %s)",
+        [document, query],
+    )
+    assert found is matches
+
+
+def test_the_plain_hungarian_configuration_would_miss_the_unaccented_query():
+    """Why the custom configuration exists at all."""
+    found = scalar(
+        "SELECT to_tsvector('hungarian', 'Gyártási kihozatal') "
+        "@@ plainto_tsquery('hungarian', 'gyartasi')"
+    )
+    assert found is False
+
+
+def test_extra_frontmatter_round_trips_through_jsonb_with_hungarian_text():
+    extra = {
+        "forrás": "Árvíztűrő tükörfúrógép – „idézőjel” és 100 %",
+        "kulcsszavak": ["mélytanulás", "félvezető", "ő", "ű"],
+        "beágyazott": {"szám": 3.5, "igaz": True, "semmi": None},
+    }
+    article = Article.objects.create(
+        title="Gyártási kihozatal", slug="gyartasi-kihozatal", body="Szöveg.", extra=extra
+    )
+    stored = Article.objects.get(pk=article.pk)
+    assert stored.extra == extra
+    column_type = scalar(
+        "SELECT pg_typeof(extra)::text FROM articles_article WHERE id = %s", [article.pk]
+    )
+    assert column_type == "jsonb"
+    # jsonb lookups by a Hungarian key and value.
+    assert Article.objects.filter(extra__forrás__startswith="Árvíztűrő").get() == article
+    assert Article.objects.filter(extra__kulcsszavak__contains=["félvezető"]).get() == article
+    assert Article.objects.filter(extra__beágyazott__szám=3.5).count() == 1
+
+
+def test_search_text_of_a_saved_article_is_found_by_the_database():
+    Article.objects.create(
+        title="Többchip modulok",
+        slug="tobbchip-modulok",
+        body="A **gyártási kihozatal** a hibamentes chipek aránya.",
+    )
+    Article.objects.create(title="Más", slug="mas", body="Semmi köze hozzá.")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT slug FROM articles_article "
+            "WHERE to_tsvector('hungarian_unaccent', search_text) "
+            "@@ plainto_tsquery('hungarian_unaccent', %s)",
+            ["Gyártási"],
+        )
+        assert [row[0] for row in cursor.fetchall()] == ["tobbchip-modulok"]
