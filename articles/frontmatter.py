@@ -21,9 +21,24 @@ from django.core.validators import validate_slug
 from articles.text import make_slug, split_authors
 
 try:  # libyaml is ~10× faster; the pure-Python loader behaves the same.
-    _Loader: type = yaml.CSafeLoader
+    _BaseLoader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
+    _BaseLoader = yaml.SafeLoader
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """A safe loader that leaves timestamps as text.
+
+    PyYAML turns an unquoted `2024-13-45` into a ValueError without the value or position, and
+    silently reads `2024-12-24 10:00` as a naive time; Cikk parses dates itself instead, with
+    messages that name the value, and keeps unknown keys' dates exactly as written.
+    """
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
 
 BOM = b"\xef\xbb\xbf"
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -113,6 +128,8 @@ def split(text: str, *, is_txt: bool) -> SplitSource:
         meta = yaml.load(yaml_text, Loader=_Loader)  # noqa: S506  (a SafeLoader)
     except yaml.YAMLError as exc:
         raise SourceError(_yaml_message(exc)) from None
+    except (ValueError, TypeError, RecursionError) as exc:  # e.g. a huge or nested alias bomb
+        raise SourceError(f"YAML error in the frontmatter: {exc}") from None
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
@@ -190,12 +207,15 @@ def validate(meta: dict, body: str) -> ArticleSource:
 
 def _canonical_keys(meta: dict) -> dict:
     result: dict = {}
+    written_as: dict[str, str] = {}
     for raw_key, value in meta.items():
         key = str(raw_key)
         canonical = ALIASES.get(key, key)
         if canonical in result:
-            raise SourceError(f"'{key}' and '{canonical}' mean the same; keep only one of them")
+            first = written_as[canonical]
+            raise SourceError(f"'{first}' and '{key}' mean the same; keep only one of them")
         result[canonical] = value
+        written_as[canonical] = key
     return result
 
 
