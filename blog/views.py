@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_safe
 
@@ -126,8 +127,8 @@ def _json_ld(article: Article, authors: list[Author], context: dict) -> dict:
         "@type": "Article",
         "headline": article.title,
         "description": article.description,
-        "datePublished": article.date.isoformat(),
-        "dateModified": article.updated_at.isoformat(),
+        "datePublished": timezone.localtime(article.date).isoformat(),
+        "dateModified": timezone.localtime(article.updated_at).isoformat(),
         "inLanguage": "hu",
         "mainEntityOfPage": context["canonical"],
         "url": context["canonical"],
