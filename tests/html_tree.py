@@ -96,7 +96,8 @@ FORBIDDEN_TAGS = {"script", "iframe", "object", "embed", "svg", "math", "form", 
                   "frameset", "applet", "base", "link", "meta", "input", "button", "textarea",
                   "select", "template", "noscript", "audio", "video", "source"}  # fmt: skip
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster",
-                  "background", "lowsrc", "dynsrc", "srcset", "srcdoc", "codebase", "ping"}  # fmt: skip
+                  "background", "lowsrc", "dynsrc", "srcset", "srcdoc", "codebase",
+                  "ping"}  # fmt: skip
 _JUNK = re.compile(r"[\x00-\x20\x7f-\xa0\s`]+")
 BAD_SCHEMES = ("javascript:", "vbscript:", "data:", "livescript:", "mocha:")
 

@@ -78,7 +78,8 @@ class Command(BaseCommand):
 
         if verbosity >= 1:
             verb = "would change" if dry_run else "changed"
-            summary = f"{total} articles rendered, {changed} {verb}, {total - changed - skipped} unchanged"
+            unchanged = total - changed - skipped
+            summary = f"{total} articles rendered, {changed} {verb}, {unchanged} unchanged"
             if skipped:
                 summary += f", {skipped} skipped"
             self.stdout.write(self.style.SUCCESS(summary + (" (dry run)" if dry_run else "")))
