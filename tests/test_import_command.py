@@ -1,0 +1,155 @@
+"""`manage.py import_articles`: the report, the summary, verbosity, exit status, options."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from articles.management.commands.import_articles import Command
+from articles.models import Article
+from tests.import_helpers import article_file, db_state, media_files, png_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args: str, **options) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_articles", *args, stdout=out, stderr=err, no_color=True, **options)
+    return out.getvalue(), err.getvalue()
+
+
+def test_one_line_per_file_and_a_summary(tmp_path):
+    article_file(tmp_path, "a.md", title="Első")
+    article_file(tmp_path, "b.md", title="Második", body="![x](/nincs.png)\n")
+    (tmp_path / "jegyzet.txt").write_text("csak jegyzet\n", encoding="utf-8")
+
+    out, _err = run(str(tmp_path))
+
+    lines = out.splitlines()
+    assert lines[0] == f"created: {tmp_path / 'a.md'}"
+    assert lines[1] == f"created: {tmp_path / 'b.md'}"
+    assert lines[2].startswith("    warning: image not found: /nincs.png (looked for ")
+    assert lines[3] == f"skipped: {tmp_path / 'jegyzet.txt'}: no frontmatter, not an article"
+    assert lines[4].startswith(
+        "3 files: 2 created, 0 updated, 0 unchanged, 1 skipped, 0 failed in "
+    )
+    assert Article.objects.count() == 2
+
+    again, _err = run(str(tmp_path))
+    assert again.splitlines()[0] == f"unchanged: {tmp_path / 'a.md'}"
+    assert "0 created, 0 updated, 2 unchanged, 1 skipped, 0 failed" in again
+
+
+def test_a_failed_file_is_reported_and_the_command_fails(tmp_path):
+    article_file(tmp_path, "a.md", title="Jó")
+    (tmp_path / "b.md").write_text('---\ntitle: "x"\ndate: 2024-01-01\nreleased: maybe\n---\n')
+    out = io.StringIO()
+
+    with pytest.raises(CommandError, match="1 of 2 files failed to import"):
+        call_command("import_articles", str(tmp_path), stdout=out, no_color=True)
+
+    text = out.getvalue()
+    assert f"failed: {tmp_path / 'b.md'}: released must be yes/no, got 'maybe'" in text
+    assert "1 created, 0 updated, 0 unchanged, 0 skipped, 1 failed" in text
+    assert Article.objects.get().title == "Jó"
+
+
+def test_exit_status_is_non_zero_when_a_file_failed(tmp_path, capsys):
+    (tmp_path / "rossz.md").write_text("nincs frontmatter\n", encoding="utf-8")
+
+    with pytest.raises(SystemExit) as exit_info:
+        Command().run_from_argv(
+            ["manage.py", "import_articles", str(tmp_path), "--no-color", "--skip-checks"]
+        )
+
+    assert exit_info.value.code == 1
+    captured = capsys.readouterr()
+    assert "failed:" in captured.out and "no frontmatter" in captured.out
+    assert "1 of 1 files failed to import" in captured.err
+
+
+def test_exit_status_is_zero_when_nothing_failed(tmp_path, capsys):
+    article_file(tmp_path)
+    Command().run_from_argv(["manage.py", "import_articles", str(tmp_path), "--skip-checks"])
+    assert "1 created" in capsys.readouterr().out
+
+
+def test_verbosity_zero_prints_only_failures(tmp_path):
+    article_file(tmp_path, "a.md", title="Jó", body="![x](/nincs.png)\n")
+    (tmp_path / "b.md").write_text("---\n- lista\n---\n", encoding="utf-8")
+    out = io.StringIO()
+
+    with pytest.raises(CommandError):
+        call_command("import_articles", str(tmp_path), stdout=out, verbosity=0, no_color=True)
+
+    assert out.getvalue().splitlines() == [
+        f"failed: {tmp_path / 'b.md'}: the frontmatter must be 'key: value' lines, "
+        "got a list instead"
+    ]
+
+
+def test_dry_run_reports_and_writes_nothing(tmp_path):
+    (tmp_path / "kep.png").write_bytes(png_bytes())
+    article_file(tmp_path, body="![x](kep.png)\n")
+    before, media_before = db_state(), media_files()
+
+    out, _err = run(str(tmp_path), "--dry-run")
+
+    assert out.splitlines()[0] == f"created: {tmp_path / 'cikk.md'}"
+    assert "(dry run: nothing was written)" in out
+    assert db_state() == before
+    assert media_files() == media_before
+
+
+def test_force_overwrites_an_admin_edit(tmp_path):
+    path = article_file(tmp_path, body="Első.\n")
+    run(str(path))
+    article = Article.objects.get()
+    article.title = "Szerkesztő címe"
+    article.save()
+    article_file(tmp_path, body="Második.\n")
+
+    out, _err = run(str(path))
+    assert f"skipped: {path}: edited since last import (use --force)" in out
+    assert Article.objects.get().title == "Szerkesztő címe"
+
+    out, _err = run(str(path), "--force")
+    assert f"updated: {path}" in out
+    assert Article.objects.get().title == "Próba cikk"
+
+
+def test_assets_option_and_a_missing_assets_folder(tmp_path):
+    assets = tmp_path / "eszkozok"
+    (assets / "NVIDIA").mkdir(parents=True)
+    (assets / "NVIDIA" / "nvda.png").write_bytes(png_bytes())
+    path = article_file(tmp_path / "cikkek", body="![x](/NVIDIA/nvda.png)\n")
+
+    out, _err = run(str(path), "--assets", str(assets))
+    assert "warning" not in out
+    assert "/media/images/" in Article.objects.get().body
+
+    with pytest.raises(CommandError, match=r"--assets .*nincs: no such folder"):
+        run(str(path), "--assets", str(tmp_path / "nincs"))
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_progress_bar_goes_to_stderr_only_on_a_terminal(tmp_path, monkeypatch):
+    for i in range(25):
+        article_file(tmp_path, f"{i:02}.md", title=f"Cikk {i}")
+    fake_stderr = io.StringIO()
+    monkeypatch.setattr("sys.stderr", fake_stderr)
+
+    call_command("import_articles", str(tmp_path), stdout=_Terminal(), no_color=True)
+    assert "[##############################] 25/25" in fake_stderr.getvalue()
+
+    quiet_stderr = io.StringIO()
+    monkeypatch.setattr("sys.stderr", quiet_stderr)
+    call_command("import_articles", str(tmp_path), stdout=io.StringIO(), no_color=True)
+    assert quiet_stderr.getvalue() == ""
