@@ -411,7 +411,9 @@ class AuthorAdmin(VersionAdmin):
     fields = ["name", "slug", "bio", "article_links"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).annotate(num_articles=Count("bylines"))
+        return (
+            super().get_queryset(request).annotate(num_articles=Count("bylines")).order_by("name")
+        )
 
     @admin.display(description=_("cikkek száma"), ordering="num_articles")
     def article_count(self, obj: Author) -> int:

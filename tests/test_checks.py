@@ -1,0 +1,199 @@
+"""Editorial checks: what they find on the magazine's seed and on small, targeted articles."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import frontmatter
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+from PIL import Image
+
+from articles.checks import check_article, check_articles
+from articles.models import Article
+
+pytestmark = pytest.mark.django_db
+
+
+def make(slug: str = "cikk", body: str = "Szöveg.", **fields) -> Article:
+    fields.setdefault("title", slug.replace("-", " ").title())
+    fields.setdefault("description", f"Egyedi leírás a(z) {slug} cikkhez.")
+    return Article.objects.create(slug=slug, body=body, **fields)
+
+
+def codes(article: Article) -> list[str]:
+    return [finding.code for finding in check_article(article)]
+
+
+def levels(article: Article) -> dict[str, str]:
+    return {finding.code: finding.level for finding in check_article(article)}
+
+
+@pytest.fixture
+def seed_article(seed_text) -> Article:
+    post = frontmatter.loads(seed_text)
+    return Article.objects.create(
+        title=post["title"],
+        slug="megeri-nvidiaba-fektetni",
+        description=post["description"],
+        body=post.content,
+        image_source="/Befalapok2/otp.jpg",
+    )
+
+
+def test_seed_findings(seed_article):
+    findings = check_article(seed_article)
+    by_code: dict[str, list[str]] = {}
+    for finding in findings:
+        by_code.setdefault(finding.code, []).append(finding.message)
+    assert any("TODO kell kép is" in m for m in by_code["todo"])
+    assert any("A Verseny Hatása az Innovációra" in m for m in by_code["empty_section"])
+    assert any("/Befalapok2/otp.jpg" in m for m in by_code["missing_cover"])
+    assert any("/NVIDIA/nvda.png" in m for m in by_code["missing_image"])
+    assert "description_long" in by_code  # 172 characters
+    # "## a jövő" is followed by "### Tesztidős Számítások": a subsection, not an empty one.
+    assert not any("a jövő" in m for m in by_code["empty_section"])
+    # The seed's math is balanced.
+    assert not [code for code in by_code if code.startswith("math_")]
+    levels = {f.code: f.level for f in findings}
+    assert levels["todo"] == levels["missing_cover"] == levels["missing_image"] == "error"
+    assert levels["empty_section"] == "warning"
+
+
+def test_check_articles_command_on_seed_exits_1(seed_article):
+    out = io.StringIO()
+    with pytest.raises(CommandError) as excinfo:
+        call_command("check_articles", stdout=out)
+    assert excinfo.value.returncode == 1
+    printed = out.getvalue()
+    assert "megeri-nvidiaba-fektetni" in printed
+    assert "TODO kell kép is" in printed
+    assert "A Verseny Hatása az Innovációra" in printed
+    assert "/Befalapok2/otp.jpg" in printed
+    assert "/NVIDIA/nvda.png" in printed
+
+
+def test_command_exits_0_without_errors_and_filters_by_slug():
+    make("jo-cikk", body="## Bevezető\n\nSzöveg.\n")
+    make("rossz-cikk", body="TODO: megírni")
+    out = io.StringIO()
+    call_command("check_articles", "--slug", "jo-cikk", stdout=out)
+    assert "1 article(s) checked: 0 error(s)" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("check_articles", "--slug", "rossz-cikk", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="no article"):
+        call_command("check_articles", "--slug", "nincs-ilyen", stdout=io.StringIO())
+
+
+def test_clean_article_has_no_findings():
+    article = make(
+        "tiszta",
+        body="## Első\n\nSzöveg $$a^2 + b^2$$.\n\n### Al\n\nMég.\n\n## Második\n\nVége.\n",
+    )
+    assert check_article(article) == []
+
+
+def test_todo_in_code_is_ignored_and_in_comment_is_a_warning():
+    article = make("kod", body="Szöveg.\n\n```\n# TODO a kódban\n```\n\n`FIXME` inline\n")
+    assert "todo" not in codes(article)
+    commented = make("megj", body="Szöveg.\n\n<!-- TODO: ábra -->\n")
+    assert levels(commented)["todo_comment"] == "warning"
+    assert "todo" not in codes(commented)
+
+
+def test_empty_sections_and_heading_skips():
+    article = make(
+        "szakaszok",
+        body="## Üres\n\n## Teli\n\nSzöveg.\n\n#### Ugrás\n\nSzöveg.\n\n## Utolsó üres\n",
+    )
+    messages = [f.message for f in check_article(article)]
+    assert any("Üres" in m for m in messages if "Üres szakasz" in m)
+    assert sum("Üres szakasz" in m for m in messages) == 2  # "Üres" and "Utolsó üres"
+    assert "heading_skip" in codes(article)
+
+
+def test_broken_math_is_an_error():
+    for body in [
+        "Képlet: $$\\frac{a}{b$$",
+        "Képlet: $$\\left( x$$",
+        "Lezáratlan $$ x + 1",
+        "Lezáratlan \\( x",
+        "$$\\begin{matrix} a$$",
+    ]:
+        found = levels(make(f"m{abs(hash(body))}", body=body))
+        assert any(code.startswith("math_") for code in found), body
+        assert all(found[c] == "error" for c in found if c.startswith("math_"))
+
+
+def test_removed_html_is_reported():
+    article = make("html", body='Szia <script>alert(1)</script> <span onclick="x">a</span>')
+    findings = [f for f in check_article(article) if f.code == "html_removed"]
+    assert findings and findings[0].level == "error"
+    assert "script" in findings[0].message
+
+
+def test_images_alt_and_local_media():
+    buffer = io.BytesIO()
+    Image.new("RGB", (2, 2)).save(buffer, "PNG")
+    default_storage.save("images/van.png", ContentFile(buffer.getvalue()))
+    article = make(
+        "kepek",
+        body=(
+            "![leírás](/media/images/van.png)\n\n![](/media/images/nincs.png)\n\n"
+            '<img src="https://example.org/k.png" alt="külső">\n\n<img src="/x/y.png">'
+        ),
+    )
+    messages = {f.message: f.code for f in check_article(article)}
+    missing = [m for m, c in messages.items() if c == "missing_image"]
+    assert any("nincs.png" in m for m in missing)
+    assert any("/x/y.png" in m for m in missing)
+    assert not any("van.png" in m for m in missing)
+    assert not any("example.org" in m for m in missing)
+    no_alt = [m for m, c in messages.items() if c == "image_alt"]
+    assert len(no_alt) == 2
+
+
+def test_description_missing_long_and_duplicate():
+    assert "description_missing" in codes(make("ures-leiras", description=""))
+    assert "description_long" in codes(make("hosszu", description="a" * 161))
+    original = "Folytatjuk a magyar befektetési alapok elemzését, ezúttal az OTP alapokra."
+    first = make("elso", description=original)
+    copy = make("masolat", description=original.upper().replace("OTP", "otp") + "!")
+    near = make("kozel", description=original.replace("ezúttal", "most"))
+    other = make("mas", description="Teljesen más témáról szól ez a leírás, a GPU-król.")
+    result = check_articles([first, copy, near, other])
+    assert "description_duplicate" in [f.code for f in result[copy.pk]]
+    assert "description_duplicate" in [f.code for f in result[near.pk]]
+    assert "description_duplicate" not in [f.code for f in result[other.pk]]
+
+
+def test_links_to_unpublished_or_missing_articles():
+    now = timezone.now()
+    make("kint", released=True, date=now - timedelta(days=1))
+    make("piszkozat", released=False)
+    make("idozitett", released=True, date=now + timedelta(days=3))
+    article = make(
+        "linkelo",
+        body=(
+            "[jó](/cikk/kint/) [rossz](/cikk/piszkozat/) "
+            '<a href="/cikk/idozitett/">időzített</a> [nincs](/cikk/nincs-ilyen/)'
+        ),
+    )
+    found = check_article(article)
+    unpublished = [f.message for f in found if f.code == "link_unpublished"]
+    assert len(unpublished) == 2
+    assert any("piszkozat" in m for m in unpublished)
+    assert any("idozitett" in m for m in unpublished)
+    assert [f.code for f in found if "nincs-ilyen" in f.message] == ["link_missing"]
+    assert all(f.level == "error" for f in found if f.code.startswith("link_"))
+
+
+def test_check_articles_uses_one_query(django_assert_num_queries):
+    articles = [make(f"c{i}", body=f"[l](/cikk/c{i + 1}/)") for i in range(10)]
+    with django_assert_num_queries(1):
+        check_articles(articles)
