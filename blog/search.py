@@ -148,7 +148,7 @@ def highlight(text: str, terms: tuple[str, ...]) -> SafeString:
 
 def snippet(article: Article, terms: tuple[str, ...], radius: int = SNIPPET_RADIUS) -> SafeString:
     """A short excerpt around the first match in the body (else the description), highlighted."""
-    body = " ".join(strip_tags(article.body_html).split())
+    body = " ".join(html.unescape(strip_tags(article.body_html)).split())
     for text in (body, article.description):
         spans = _spans(text, terms)
         if spans:

@@ -1,0 +1,120 @@
+"""RSS 2.0, Atom and the sitemap, parsed as XML: published articles only, absolute URLs,
+the full sanitized body, every author."""
+
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from blog.factories import make_article
+
+SITE = "https://cikk.example"
+NS = {
+    "atom": "http://www.w3.org/2005/Atom",
+    "content": "http://purl.org/rss/1.0/modules/content/",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
+}
+
+
+@pytest.fixture
+def articles(db, settings):
+    settings.CIKK_SITE_URL = SITE
+    now = timezone.now()
+    first = make_article(
+        "Első cikk",
+        date=now - timedelta(days=2),
+        authors=["Egri Máté", "Takáts Bálint"],
+        tags=["Chipek"],
+        body='## Fejezet\n\nSzöveg <b>vastagon</b>. ![ábra](/media/images/abc.png "cím")\n\n'
+        "<script>alert(1)</script>",
+        description="Az első leírása.",
+    )
+    second = make_article("Második cikk", date=now - timedelta(days=1), authors=["Kiss Anna"])
+    make_article("Rejtett piszkozat", released=False)
+    make_article("Holnapi cikk", date=now + timedelta(days=1))
+    return first, second
+
+
+def test_rss_feed(client, articles):
+    response = client.get("/feed/rss/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/rss+xml")
+    root = ET.fromstring(response.content)
+    assert root.tag == "rss" and root.attrib["version"] == "2.0"
+    channel = root.find("channel")
+    assert channel.findtext("link") == f"{SITE}/"
+    assert channel.find("atom:link", NS).attrib["href"] == f"{SITE}/feed/rss/"
+    items = channel.findall("item")
+    assert [i.findtext("title") for i in items] == ["Második cikk", "Első cikk"]
+    first = items[1]
+    assert first.findtext("link") == f"{SITE}/cikk/elso-cikk/"
+    assert first.findtext("guid") == f"{SITE}/cikk/elso-cikk/"
+    assert first.findtext("description") == "Az első leírása."
+    assert [c.text for c in first.findall("dc:creator", NS)] == ["Egri Máté", "Takáts Bálint"]
+    assert [c.text for c in first.findall("category")] == ["Chipek"]
+    content = first.findtext("content:encoded", namespaces=NS)
+    assert "<b>vastagon</b>" in content
+    assert 'id="fejezet"' in content
+    assert "<script" not in content
+    assert f'src="{SITE}/media/images/abc.png"' in content  # absolute for feed readers
+
+
+def test_atom_feed(client, articles):
+    response = client.get("/feed/atom/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    root = ET.fromstring(response.content)
+    assert root.tag == "{http://www.w3.org/2005/Atom}feed"
+    links = {link.attrib["rel"]: link.attrib["href"] for link in root.findall("atom:link", NS)}
+    assert links == {"alternate": f"{SITE}/", "self": f"{SITE}/feed/atom/"}
+    entries = root.findall("atom:entry", NS)
+    assert [e.findtext("atom:title", namespaces=NS) for e in entries] == [
+        "Második cikk",
+        "Első cikk",
+    ]
+    first = entries[1]
+    assert first.find("atom:link", NS).attrib["href"] == f"{SITE}/cikk/elso-cikk/"
+    assert first.findtext("atom:published", namespaces=NS)
+    assert first.findtext("atom:updated", namespaces=NS)
+    authors = [a.findtext("atom:name", namespaces=NS) for a in first.findall("atom:author", NS)]
+    assert authors == ["Egri Máté", "Takáts Bálint"]
+    content = first.find("atom:content", NS)
+    assert content.attrib["type"] == "html"
+    assert "<b>vastagon</b>" in content.text and "<script" not in content.text
+    assert first.findtext("atom:summary", namespaces=NS) == "Az első leírása."
+
+
+def test_feeds_hide_unpublished(client, articles):
+    for url in ("/feed/rss/", "/feed/atom/"):
+        text = client.get(url).content.decode()
+        assert "Rejtett piszkozat" not in text and "Holnapi cikk" not in text
+
+
+def test_empty_feeds_are_valid(client, db):
+    for url in ("/feed/rss/", "/feed/atom/"):
+        response = client.get(url)
+        assert response.status_code == 200
+        ET.fromstring(response.content)
+
+
+def test_sitemap(client, articles):
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)
+    entries = {
+        url.findtext("sm:loc", namespaces=NS): url.findtext("sm:lastmod", namespaces=NS)
+        for url in root.findall("sm:url", NS)
+    }
+    first = articles[0]
+    assert (
+        entries[f"{SITE}/cikk/elso-cikk/"]
+        == timezone.localtime(first.updated_at).date().isoformat()
+    )
+    assert f"{SITE}/" in entries
+    assert f"{SITE}/cikk/masodik-cikk/" in entries
+    assert f"{SITE}/szerzo/egri-mate/" in entries
+    assert f"{SITE}/cimke/chipek/" in entries
+    assert not any("rejtett" in loc or "holnapi" in loc for loc in entries)
+    assert len(entries) == 1 + 2 + 3 + 1  # home, articles, authors, tags

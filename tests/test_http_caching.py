@@ -1,0 +1,121 @@
+"""Conditional requests: ETag and Last-Modified on articles, lists and feeds; 304 when the
+client's copy is current; a save changes the validators; drafts are never cached."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.utils import timezone
+
+from articles.models import Article
+from blog.factories import make_article
+
+PAGES = ["/", "/cikk/elso/", "/szerzo/egri-mate/", "/cimke/chipek/", "/feed/rss/", "/feed/atom/"]
+
+
+@pytest.fixture
+def article(db):
+    make_article("Második", tags=["Chipek"], date=timezone.now() - timedelta(days=3))
+    return make_article("Első", tags=["Chipek"], date=timezone.now() - timedelta(days=2))
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_validators_present_and_if_none_match_gives_304(client, article, url):
+    first = client.get(url)
+    assert first.status_code == 200
+    etag = first.headers["ETag"]
+    assert etag.startswith('"') and etag.endswith('"')
+    assert first.headers["Last-Modified"].endswith("GMT")
+    assert "Cookie" in first.headers["Vary"]
+    again = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["ETag"] == etag
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_if_modified_since_gives_304(client, article, url):
+    first = client.get(url)
+    again = client.get(url, HTTP_IF_MODIFIED_SINCE=first.headers["Last-Modified"])
+    assert again.status_code == 304
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_saving_an_article_changes_the_validators(client, article, url):
+    first = client.get(url)
+    Article.objects.filter(pk=article.pk).update(updated_at=timezone.now() + timedelta(seconds=5))
+    again = client.get(
+        url,
+        HTTP_IF_NONE_MATCH=first.headers["ETag"],
+        HTTP_IF_MODIFIED_SINCE=first.headers["Last-Modified"],
+    )
+    assert again.status_code == 200
+    assert again.headers["ETag"] != first.headers["ETag"]
+
+
+def test_model_save_refreshes_article_page(client, article):
+    first = client.get("/cikk/elso/")
+    article.title = "Első, javítva"
+    article.save()
+    again = client.get("/cikk/elso/", HTTP_IF_NONE_MATCH=first.headers["ETag"])
+    assert again.status_code == 200
+    assert "Első, javítva" in again.content.decode()
+
+
+def test_new_publication_invalidates_lists(client, article):
+    first = client.get("/")
+    make_article("Harmadik", date=timezone.now() - timedelta(minutes=1))
+    again = client.get("/", HTTP_IF_NONE_MATCH=first.headers["ETag"])
+    assert again.status_code == 200
+
+
+def test_withdrawing_an_article_invalidates_lists(client, article):
+    first = client.get("/")
+    Article.objects.filter(slug="masodik").update(released=False)
+    again = client.get("/", HTTP_IF_NONE_MATCH=first.headers["ETag"])
+    assert again.status_code == 200
+    assert "Második" not in again.content.decode()
+
+
+def test_pages_have_distinct_etags(client, article):
+    etags = {client.get(url).headers["ETag"] for url in PAGES}
+    etags.add(client.get("/?oldal=1").headers["ETag"])
+    assert len(etags) == len(PAGES) + 1
+
+
+def test_public_pages_are_briefly_cacheable_for_anonymous(client, article):
+    cache_control = client.get("/cikk/elso/").headers["Cache-Control"]
+    assert "public" in cache_control and "max-age=60" in cache_control
+
+
+def test_logged_in_staff_get_private_revalidated_responses(client, article, django_user_model):
+    editor = django_user_model.objects.create_user("szerk", password="x", is_staff=True)
+    editor.user_permissions.add(Permission.objects.get(codename="change_article"))
+    client.force_login(editor)
+    response = client.get("/cikk/elso/")
+    directives = {d.strip() for d in response.headers["Cache-Control"].split(",")}
+    assert {"private", "no-cache"} <= directives
+    assert "Cookie" in response.headers["Vary"]
+
+
+def test_draft_is_never_cached_and_never_304(client, db, django_user_model):
+    make_article("Piszkozat", released=False)
+    editor = django_user_model.objects.create_user("szerk", password="x", is_staff=True)
+    editor.user_permissions.add(Permission.objects.get(codename="change_article"))
+    client.force_login(editor)
+    response = client.get("/cikk/piszkozat/", HTTP_IF_NONE_MATCH="*")
+    assert response.status_code == 200
+    directives = {d.strip() for d in response.headers["Cache-Control"].split(",")}
+    assert {"no-cache", "no-store", "private"} <= directives
+    assert "ETag" not in response.headers
+
+
+def test_404_has_no_validators(client, db):
+    response = client.get("/cikk/nincs/")
+    assert response.status_code == 404
+    assert "ETag" not in response.headers
+
+
+def test_head_requests_are_conditional_too(client, article):
+    etag = client.head("/").headers["ETag"]
+    assert client.head("/", HTTP_IF_NONE_MATCH=etag).status_code == 304

@@ -1,0 +1,175 @@
+"""Search: accent-insensitive, ranked (title > description > body), highlighted snippets with
+escaped text, paginated, and a friendly page for any query."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from blog.factories import make_article
+from blog.search import MAX_QUERY_LENGTH, highlight, parse_query, search
+from blog.testing import parse
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL full-text search"
+)
+
+
+def _titles(client, q, **params):
+    response = client.get("/kereses/", {"q": q, **params})
+    assert response.status_code == 200
+    return [h.text for h in parse(response.content).find_all("h2", class_="card__title")]
+
+
+def test_parse_query_folds_caps_and_cleans():
+    query = parse_query("  Gyártási\x00 KIHOZATAL  gyártási %_ ")
+    assert query.terms == ("gyartasi", "kihozatal")
+    assert "\x00" not in query.text
+    assert len(parse_query("a" * 5000).text) == MAX_QUERY_LENGTH
+    assert parse_query("!!! ... ''' %%% ___").is_empty
+    assert parse_query(None).is_empty
+
+
+def test_highlight_escapes_then_marks():
+    html = highlight("<b>Gyártási</b> & gyartasi", ("gyartasi",))
+    assert html == "&lt;b&gt;<mark>Gyártási</mark>&lt;/b&gt; &amp; <mark>gyartasi</mark>"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("q", ["gyartasi", "Gyártási", "GYARTASI", "gyártási kihozatal"])
+def test_accent_insensitive(client, q):
+    make_article(
+        "Gyártási Kihozatal és Többchip Modulok", body="A kihozatal a hibamentes chipek aránya."
+    )
+    make_article("Kötvények", body="Más téma.")
+    assert _titles(client, q) == ["Gyártási Kihozatal és Többchip Modulok"]
+
+
+@pytest.mark.django_db
+def test_every_term_must_match(client):
+    make_article("Chipek és memória", body="Szöveg.")
+    make_article("Chipek", body="Szöveg.")
+    assert _titles(client, "chipek memoria") == ["Chipek és memória"]
+
+
+@pytest.mark.django_db
+def test_ranking_title_above_description_above_body(client):
+    now = timezone.now()
+    make_article(
+        "Csak a szövegben", body="Itt szerepel a tranzisztor szó.", date=now - timedelta(days=1)
+    )
+    make_article(
+        "A leírásban",
+        description="Ebben a tranzisztor a leírásban van.",
+        body="Semmi.",
+        date=now - timedelta(days=2),
+    )
+    make_article("Tranzisztorok a címben", body="Semmi.", date=now - timedelta(days=3))
+    assert _titles(client, "tranzisztor") == [
+        "Tranzisztorok a címben",
+        "A leírásban",
+        "Csak a szövegben",
+    ]
+
+
+@pytest.mark.django_db
+def test_snippet_is_escaped_and_highlighted(client):
+    make_article(
+        "Költségek",
+        description="Leírás.",
+        body="Bevezető mondat. Ha a < b, akkor a gyártási költség & haszon kisebb. Vége.",
+    )
+    response = client.get("/kereses/", {"q": "gyartasi"})
+    html = response.content.decode()
+    page = parse(html)
+    snippet = page.find("p", class_="card__snippet")
+    assert snippet.find("mark").text == "gyártási"
+    raw = html.split('class="card__snippet">')[1].split("</p>")[0]
+    assert "a &lt; b" in raw
+    assert "&amp; haszon" in raw
+    assert "<mark>gyártási</mark>" in raw
+
+
+@pytest.mark.django_db
+def test_results_are_paginated(client):
+    now = timezone.now()
+    for i in range(12):
+        make_article(f"Félvezető {i:02d}", date=now - timedelta(hours=i + 1))
+    assert len(_titles(client, "felvezeto")) == 10
+    assert _titles(client, "felvezeto", oldal=2) == ["Félvezető 10", "Félvezető 11"]
+    page = parse(client.get("/kereses/", {"q": "felvezeto"}).content)
+    assert page.find("a", rel="next").attrs["href"] == "?q=felvezeto&oldal=2"
+    assert client.get("/kereses/", {"q": "felvezeto", "oldal": 9}).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "q",
+    [
+        "",
+        "   ",
+        "%",
+        "_",
+        "%_%",
+        "'",
+        '"',
+        "' OR 1=1 --",
+        "<script>alert(1)</script>",
+        "!!!",
+        "\x00",
+        "gyártási\x00kihozatal",
+        "a" * 5000,
+        "😀 🚀",
+        "\u202egyartasi",
+        "\\",
+        "& | ! ( ) : *",
+    ],
+)
+def test_odd_queries_get_a_friendly_page(client, q):
+    make_article("Gyártási Kihozatal", body="Szöveg 100% _biztos_.")
+    response = client.get("/kereses/", {"q": q})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<script>alert(1)</script>" not in html
+    page = parse(html)
+    assert page.find("h1").text == "Keresés"
+    assert page.find("p", class_="notice") or page.find("p", class_="count")
+
+
+@pytest.mark.django_db
+def test_query_is_echoed_escaped(client):
+    html = client.get("/kereses/", {"q": '<img src=x onerror="alert(1)">'}).content.decode()
+    assert "<img src=x" not in html
+    assert "&lt;img src=x" in html
+
+
+@pytest.mark.django_db
+def test_long_query_is_capped_with_a_notice(client):
+    page = parse(client.get("/kereses/", {"q": "kihozatal " * 100}).content)
+    assert "első 200 karakterét" in page.find("p", class_="notice").text
+
+
+@pytest.mark.django_db
+def test_search_without_query_makes_no_result_query(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert client.get("/kereses/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_search_function_returns_published_only():
+    make_article("Chip piszkozat", released=False)
+    make_article("Chip jövő", date=timezone.now() + timedelta(days=1))
+    make_article("Chip megjelent")
+    assert [a.title for a in search(parse_query("chip"))] == ["Chip megjelent"]
+
+
+@postgres_only
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgresql_full_text_stems_and_unaccents(client):
+    make_article("A gyártási kihozatal javítása", body="Kisebb chipek gyártásával.")
+    make_article("Kötvénypiac", body="Hozamok.")
+    assert _titles(client, "gyartas") == ["A gyártási kihozatal javítása"]
+    assert _titles(client, "kihozatalt") == ["A gyártási kihozatal javítása"]
+    assert _titles(client, "hozam") == ["Kötvénypiac"]
