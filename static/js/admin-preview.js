@@ -19,7 +19,6 @@
     } else if (typeof window.renderMathInElement === "function") {
       window.renderMathInElement(element, {
         delimiters: [
-          { left: "$$", right: "$$", display: true },
           { left: "\\[", right: "\\]", display: true },
           { left: "\\(", right: "\\)", display: false }
         ],
