@@ -88,6 +88,7 @@ _NUMBER = re.compile(r"\d{1,9}%?")
 _URI_JUNK = re.compile(r"[`\x00-\x20\x7f-\xa0\s]+")
 _SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):")
 _EXTERNAL = re.compile(r"(?:https?:)?//", re.IGNORECASE)
+_EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>\n?")
 _URI_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href", "poster"})
 
 
@@ -252,6 +253,8 @@ class _Decorate(html5lib_shim.Filter):
                         rel = set(data.get((None, "rel"), "").split())
                         rel |= {"noopener", "noreferrer"}
                         data[(None, "rel")] = " ".join(sorted(rel))
+                if (None, "style") in data and not data[(None, "style")].strip():
+                    del data[(None, "style")]  # every declaration was unsafe
                 if kind == "StartTag" and (math_depth or _is_math(data)):
                     math_depth += 1
             elif kind == "EndTag" and math_depth:
@@ -314,7 +317,9 @@ class Sanitizer:
                 css_sanitizer=self.css,
                 allowed_protocols=ALLOWED_PROTOCOLS,
             )
-            result.html = self.serializer.render(_Decorate(stream, result))
+            html = self.serializer.render(_Decorate(stream, result))
+            # Paragraphs left empty by dropped elements (a lone <script>, an <iframe>).
+            result.html = _EMPTY_PARAGRAPH.sub("", html).strip("\n")
         finally:
             self.css.removed = None
         return result

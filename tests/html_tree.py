@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from html import unescape
 from html.parser import HTMLParser
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
@@ -103,9 +102,9 @@ BAD_SCHEMES = ("javascript:", "vbscript:", "data:", "livescript:", "mocha:")
 
 
 def normalized_url(value: str) -> str:
-    """A URL the way a lenient browser might read it: entities decoded (twice, for double
-    encoding), whitespace/control characters removed, lower case."""
-    return _JUNK.sub("", unescape(unescape(value))).lower()
+    """An attribute value (already entity-decoded once by the parser, as a browser does) the
+    way a lenient browser reads a URL: whitespace/control characters removed, lower case."""
+    return _JUNK.sub("", value).lower()
 
 
 def assert_inert(html: str) -> None:

@@ -1,0 +1,213 @@
+"""Nothing an author (or an imported file) writes may run script in a reader's browser.
+
+The hostile inputs come from public filter-evasion lists (the OWASP XSS Filter Evasion Cheat
+Sheet and its classics), plus Markdown- and math-specific tricks for this renderer. Each is
+rendered and the output parsed: no dangerous element, no event handler, no script URL, no
+dangerous CSS (tests/html_tree.assert_inert).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from articles.rendering import render
+from articles.sanitize import uri_scheme
+from tests.html_tree import assert_inert, parse
+
+HOSTILE = [
+    # Plain and malformed script tags
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=https://xss.example/xss.js></SCRIPT>",
+    "<<script>alert(1);//<</script>",
+    "<script/xss src=https://xss.example/xss.js></script>",
+    "<scr<script>ipt>alert(1)</scr</script>ipt>",
+    '"><script>alert(1)</script>',
+    "'><script>alert(1)</script>",
+    "</title><script>alert(1)</script>",
+    "<body onload=alert(1)>",
+    # Event handlers
+    "<img src=x onerror=alert(1)>",
+    '<img src="x" onerror="alert(1)">',
+    "<img src=x OnErRoR=alert(1)>",
+    "<img/src=x/onerror=alert(1)>",
+    '<div onmouseover="alert(1)">rád</div>',
+    '<a href="/ok" onclick="alert(1)">kattints</a>',
+    '<p style="x" onfocus=alert(1) autofocus tabindex=1>fókusz</p>',
+    # javascript:/vbscript:/data: URLs in every spelling
+    '<a href="javascript:alert(1)">x</a>',
+    '<a href="JaVaScRiPt:alert(1)">x</a>',
+    "<IMG SRC=JaVaScRiPt:alert('XSS')>",
+    "<IMG SRC=javascript:alert(&quot;XSS&quot;)>",
+    '<a href="jav&#x09;ascript:alert(1)">x</a>',
+    '<a href="jav&#x0A;ascript:alert(1)">x</a>',
+    '<a href="jav&#x0D;ascript:alert(1)">x</a>',
+    '<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">x</a>',
+    '<a href="&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105'
+    '&#0000112&#0000116&#0000058alert(1)">x</a>',
+    '<a href="&#x6A&#x61&#x76&#x61&#x73&#x63&#x72&#x69&#x70&#x74&#x3A;alert(1)">x</a>',
+    '<a href=" &#14;  javascript:alert(1)">x</a>',
+    '<a href="javascript&colon;alert(1)">x</a>',
+    '<a href="vbscript:msgbox(1)">x</a>',
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
+    '<img src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+">',
+    '<a href="\x01javascript:alert(1)">x</a>',
+    # SVG and MathML
+    "<svg onload=alert(1)>",
+    "<svg><script>alert(1)</script></svg>",
+    '<svg><a xlink:href="javascript:alert(1)"><text x="20" y="20">x</text></a></svg>',
+    "<svg><animate onbegin=alert(1) attributeName=x dur=1s>",
+    '<math><mtext><table><mglyph><style><img src=x onerror="alert(1)"></style></mglyph>',
+    '<math href="javascript:alert(1)">x</math>',
+    '<math><maction actiontype="statusline" xlink:href="javascript:alert(1)">x</maction></math>',
+    # Embedding elements
+    '<iframe src="javascript:alert(1)"></iframe>',
+    '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
+    '<object data="javascript:alert(1)"></object>',
+    '<embed src="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">',
+    '<form action="javascript:alert(1)"><button>küld</button></form>',
+    '<button formaction="javascript:alert(1)">x</button>',
+    "<input onfocus=alert(1) autofocus>",
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+    '<link rel="stylesheet" href="javascript:alert(1)">',
+    '<base href="javascript:alert(1)//">',
+    '<video><source onerror="alert(1)"></video>',
+    "<details open ontoggle=alert(1)>",
+    # CSS tricks
+    '<div style="background:url(javascript:alert(1))">x</div>',
+    '<div style="width: expression(alert(1))">x</div>',
+    "<div style=\"background-image: url('javascript:alert(1)')\">x</div>",
+    '<div style="position:fixed;top:0;left:0;width:100%;height:100%">álcázás</div>',
+    '<div style="width:1px;-moz-binding:url(https://xss.example/x.xml#xss)">x</div>',
+    '<div style="w\\idth: ex\\pression(alert(1))">x</div>',
+    '<img src="/a.png" style="width:100px; behavior: url(x.htc)">',
+    "<style>@import 'https://xss.example/xss.css';</style>",
+    "<style>body{background:url(javascript:alert(1))}</style>",
+    '<p style="max-width: calc(100% - url(x))">x</p>',
+    # Markdown syntax
+    "[x](javascript:alert(1))",
+    "[x](JaVaScRiPt:alert(1))",
+    "[x](javascript&#58;alert(1))",
+    "[x](  javascript:alert(1)  )",
+    "[x](vbscript:msgbox(1))",
+    "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "![x](javascript:alert(1))",
+    '![x](https://example.com/a.png "title\\" onerror=\\"alert(1))',
+    "[x][ref]\n\n[ref]: javascript:alert(1)",
+    "<javascript:alert(1)>",
+    '[a](https://example.com){: onclick="alert(1)"}',
+    '![a](/a.png){: onerror="alert(1)" style="position:fixed"}',
+    "## Cím {: onmouseover=alert(1) }",
+    # Math delimiters around markup
+    "$$</span><script>alert(1)</script>$$",
+    "\\(</span><img src=x onerror=alert(1)>\\)",
+    "\\[</div><script>alert(1)</script>\\]",
+    "$$x$$<script>alert(1)</script>$$y$$",
+    # HTML comment tricks
+    "<!--><script>alert(1)</script>-->",
+    "<!-- --!><script>alert(1)</script>-->",
+    "<!--[if gte IE 4]><script>alert(1)</script><![endif]-->",
+    "<!-- a -- > <script>alert(1)</script> -->",
+    "<! foo=bar><script>alert(1)</script>",
+    # Raw HTML inside Markdown constructs
+    "- <img src=x onerror=alert(1)>",
+    "> <a href=javascript:alert(1)>x</a>",
+    "| a |\n|---|\n| <img src=x onerror=alert(1)> |",
+    '<div markdown="1">[x](javascript:alert(1))</div>',
+    "```\n</code></pre><script>alert(1)</script>\n```",
+    "`</code><script>alert(1)</script>`",
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
+    "<textarea></textarea><script>alert(1)</script>",
+    "<template><script>alert(1)</script></template>",
+    "<plaintext><script>alert(1)</script>",
+]
+
+
+def test_there_are_at_least_forty_hostile_inputs():
+    assert len(HOSTILE) >= 40
+    assert len(set(HOSTILE)) == len(HOSTILE)
+
+
+@pytest.mark.parametrize("source", HOSTILE)
+def test_nothing_executable_survives(source):
+    rendered = render(source)
+    assert_inert(rendered.html)
+
+
+@pytest.mark.parametrize("source", HOSTILE)
+def test_nothing_executable_survives_inside_a_house_block(source):
+    assert_inert(render(f'<div class="custom-text-box">\n{source}\n</div>').html)
+
+
+def test_script_and_style_go_with_their_content():
+    rendered = render("Előtte <script>alert('titok')</script><style>p{color:red}</style> utána")
+    assert "titok" not in rendered.html and "color" not in rendered.html
+    assert "Előtte" in rendered.html and "utána" in rendered.html
+    assert rendered.removed == ["<script>", "<style>"]
+
+
+def test_unknown_tags_are_dropped_but_their_text_kept():
+    rendered = render("<font color=red>piros</font> <marquee>fut</marquee>")
+    assert rendered.html == "<p>piros fut</p>"
+    assert rendered.removed == ["<font>", "<marquee>"]
+
+
+def test_prose_less_than_is_escaped_not_stripped():
+    assert render("Ha a < b és b > c, akkor a<b.").html == (
+        "<p>Ha a &lt; b és b &gt; c, akkor a&lt;b.</p>"
+    )
+
+
+def test_removed_reports_what_the_sanitizer_dropped():
+    rendered = render(
+        '<img src="/a.png" alt="a" onclick="x()" style="position: fixed; width: 10px">\n\n'
+        '<a href="javascript:alert(1)">x</a> <iframe src="/"></iframe>'
+    )
+    assert rendered.removed == [
+        "onclick attribute",
+        "style: position",
+        "javascript: URL",
+        "<iframe>",
+    ]
+    img = parse(rendered.html).find("img")
+    assert img.attrs["style"] == "width: 10px"
+    assert parse(rendered.html).find("a").attrs == {}
+
+
+def test_house_image_style_keeps_safe_properties_only():
+    rendered = render(
+        '<div class="responsive-image-square" style="width: 100%; max-width: 40rem; '
+        'position: absolute; background: url(/x.png)">\n'
+        '<img src="/a.png" alt="a" style="width: 100%; height: auto; '
+        'max-height: calc(100vh - 2rem)">\n</div>'
+    )
+    tree = parse(rendered.html)
+    assert tree.find("div").attrs["style"] == "width: 100%; max-width: 40rem"
+    assert tree.find("img").attrs["style"] == (
+        "width: 100%; height: auto; max-height: calc(100vh - 2rem)"
+    )
+    assert rendered.removed == ["style: position", "style: background"]
+
+
+def test_allowed_links_and_anchors_pass():
+    html = render(
+        "[a](https://example.com) [b](mailto:szerk@example.com) [c](/cikk/x/) [d](#fn:1)"
+    ).html
+    hrefs = [a.attrs.get("href") for a in parse(html).find_all("a")]
+    assert hrefs == ["https://example.com", "mailto:szerk@example.com", "/cikk/x/", "#fn:1"]
+
+
+@pytest.mark.parametrize(
+    ("value", "scheme"),
+    [
+        ("javascript:alert(1)", "javascript"),
+        ("JaVaScRiPt:alert(1)", "javascript"),
+        ("jav&#x09;ascript:x", "javascript"),
+        (" \x01java\nscript:x", "javascript"),
+        ("&#106;avascript:x", "javascript"),
+        ("https://example.com/", "https"),
+        ("/relative:path", None),
+        ("#fn:1", None),
+    ],
+)
+def test_uri_scheme_reads_urls_like_a_browser(value, scheme):
+    assert uri_scheme(value) == scheme
