@@ -95,8 +95,10 @@ def _search_postgresql(base: QuerySet[Article], query: Query) -> QuerySet[Articl
         + SearchVector("description", weight="B", config=SEARCH_CONFIG)
         + SearchVector("search_text", weight="C", config=SEARCH_CONFIG)
     )
-    # Terms are folded words only (no operators), so a plain AND query is always valid.
-    search_query = SearchQuery(" ".join(query.terms), config=SEARCH_CONFIG, search_type="plain")
+    # Terms are letters and digits only (no tsquery operators), so this raw query is always
+    # valid: every term must match, each as a stemmed prefix ("hozam" finds "hozamok").
+    raw = " & ".join(f"{term}:*" for term in query.terms)
+    search_query = SearchQuery(raw, config=SEARCH_CONFIG, search_type="raw")
     return (
         base.annotate(search=vector, rank=SearchRank(vector, search_query))
         .filter(search=search_query)

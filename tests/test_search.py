@@ -173,3 +173,5 @@ def test_postgresql_full_text_stems_and_unaccents(client):
     assert _titles(client, "gyartas") == ["A gyártási kihozatal javítása"]
     assert _titles(client, "kihozatalt") == ["A gyártási kihozatal javítása"]
     assert _titles(client, "hozam") == ["Kötvénypiac"]
+    assert _titles(client, "chip gyartas") == ["A gyártási kihozatal javítása"]
+    assert _titles(client, "chip hozam") == []
