@@ -331,8 +331,8 @@ def main() -> int:
     for r in results:
         print(
             f"{r.name:<13} {r.bytes_per_response:>8,} {r.requests_per_s:>9.1f} {r.p50_ms:>8.2f} "
-            f"{r.p90_ms:>8.2f} {r.p99_ms:>8.2f} {r.p99_ms / max(r.p50_ms, 0.001):>7.2f} {r.requests:>9} "
-            f"{r.errors + r.non_2xx:>7}"
+            f"{r.p90_ms:>8.2f} {r.p99_ms:>8.2f} {r.p99_ms / max(r.p50_ms, 0.001):>7.2f} "
+            f"{r.requests:>9} {r.errors + r.non_2xx:>7}"
         )
     by_name = {r.name: r for r in results}
     ratio = by_name["article page"].requests_per_s / by_name["static copy"].requests_per_s
