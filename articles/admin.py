@@ -104,6 +104,7 @@ class ArticleAdmin(VersionAdmin):
     readonly_fields = ["editorial_findings", "preview_link", "cover_thumbnail", "source_info"]
     actions = ["release", "withdraw"]
     list_per_page = 50
+    show_full_result_count = False  # one COUNT(*) per page view is enough
     view_on_site = True  # /cikk/<slug>/: the reader site shows drafts to staff, with a banner
     formfield_overrides = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
     object_history_template = "admin/articles/article/object_history.html"

@@ -23,6 +23,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -518,17 +519,20 @@ def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# Per process: a shared cache must never hand a new deployment's checks the output of an older
+# renderer, and rendering each body once per process and hour is cheap enough.
+_RENDER_CACHE_TOKEN = uuid.uuid4().hex
+
+
 def _rendered_for(body: str) -> Rendered:
     """Render once per distinct body: the changelist re-checks unchanged articles often."""
-    from articles import rendering
+    from articles.rendering import render
 
-    key = (
-        "cikk-checks-render:"
-        + hashlib.sha256((getattr(rendering, "__file__", "") + "\0" + body).encode()).hexdigest()
-    )
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    key = f"cikk-checks-render:{_RENDER_CACHE_TOKEN}:{digest}"
     rendered = cache.get(key)
     if rendered is None:
-        rendered = rendering.render(body)
+        rendered = render(body)
         cache.set(key, rendered, 60 * 60)
     return rendered
 
