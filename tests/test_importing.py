@@ -726,3 +726,21 @@ def test_a_dry_run_still_catches_a_fake_image(tmp_path):
     (tmp_path / "kep.png").write_bytes(b"not an image")
     outcome = import_one(article_file(tmp_path, body="![x](kep.png)\n"), dry_run=True)
     assert outcome.status == FAILED and "is rejected" in outcome.reason
+
+
+@pytest.mark.parametrize(
+    "cover_line",
+    ["image: kepek/a.png", "image: kepek/a.png  # megjegyzés", "image: >-\n  kepek/a.png"],
+)
+def test_the_cover_counts_in_the_checksum_however_it_is_written(cover_line, tmp_path):
+    (tmp_path / "kepek").mkdir()
+    (tmp_path / "kepek" / "a.png").write_bytes(png_bytes("red"))
+    path = article_file(tmp_path, extra=cover_line)
+    assert import_one(path).status == CREATED
+    assert import_one(path).status == UNCHANGED
+
+    (tmp_path / "kepek" / "a.png").write_bytes(png_bytes("blue"))
+
+    assert import_one(path).status == UPDATED
+    with Article.objects.get().image.open("rb") as handle:
+        assert handle.read() == png_bytes("blue")

@@ -1,0 +1,195 @@
+"""Benchmark: import N seed-sized articles into a fresh SQLite database, then re-import them.
+
+    .venv/bin/python bench/import.py              # N = 1000
+    .venv/bin/python bench/import.py --n 1000 5000
+
+For each N: writes N variations of the articles in content/ (unique titles and slugs, bodies
+made seed-sized by joining the samples' bodies, images shared from content/kepek) into a temp
+folder; migrates a temp SQLite database; runs `import_articles` in a child process (so the
+figures are the command's own) and reports articles/s and the child's peak RSS; then runs it
+again on the unchanged files and reports files/s. Targets (issue 6): ≥ 20 articles/s on the
+first import, ≥ 1,000 files/s on the unchanged re-import, and peak memory for 5,000 within 20%
+of 1,000 (the importer streams: it never holds all files).
+
+Timings are measured inside the child around the command (Django start-up excluded) and the
+child's wall time is printed too. DEBUG is off in the child, so Django keeps no query log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+SEED = ROOT.parent / "shared" / "seeds" / "000_d6cdef30db0b064b.txt"
+SEED_SIZE_FALLBACK = 27_000  # bytes, the size of the magazine's real article
+
+
+def seed_size() -> int:
+    return SEED.stat().st_size if SEED.exists() else SEED_SIZE_FALLBACK
+
+
+def load_samples() -> list[tuple[str, str]]:
+    """(frontmatter without title/slug lines, body) of every sample article."""
+    samples = []
+    for path in sorted(CONTENT.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        _, front, body = text.split("---\n", 2)
+        front = "".join(
+            line + "\n" for line in front.splitlines() if not re.match(r"^(title|slug):", line)
+        )
+        samples.append((front, body))
+    return samples
+
+
+def generate(folder: Path, count: int) -> int:
+    """Write `count` article files into `folder`; return the total bytes written."""
+    samples = load_samples()
+    bodies = [body for _front, body in samples]
+    target = seed_size()
+    shutil.copytree(CONTENT / "kepek", folder / "kepek")
+    total = 0
+    for index in range(count):
+        front, _body = samples[index % len(samples)]
+        parts, size, turn = [], 0, index
+        while size < target:
+            part = bodies[turn % len(bodies)]
+            parts.append(part)
+            size += len(part.encode())
+            turn += 1
+        text = (
+            f'---\ntitle: "Mérési cikk {index:05d}"\nslug: meres-{index:05d}\n{front}---\n\n'
+            + f"Bevezető a {index}. mérési cikkhez.\n\n"
+            + "\n".join(parts)
+        )
+        path = folder / f"cikk-{index:05d}.md"
+        path.write_text(text, encoding="utf-8")
+        total += path.stat().st_size
+    return total
+
+
+def child(folder: str) -> None:
+    """Run in the child process: import once, print figures as JSON."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from articles.models import Article
+
+    started = time.perf_counter()
+    failed = False
+    try:
+        call_command("import_articles", folder, verbosity=0)
+    except CommandError:
+        failed = True
+    seconds = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "failed": failed,
+                "articles": Article.objects.count(),
+                "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            }
+        )
+    )
+
+
+def run_child(env: dict[str, str], folder: Path) -> dict:
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", str(folder)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.perf_counter() - started
+    if result.returncode != 0:
+        sys.exit(f"child failed:\n{result.stdout}\n{result.stderr}")
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    figures["wall"] = wall
+    return figures
+
+
+def bench(count: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="cikk-bench-") as temp:
+        temp_path = Path(temp)
+        folder = temp_path / "cikkek"
+        folder.mkdir()
+        size = generate(folder, count)
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{temp_path / 'bench.sqlite3'}",
+            "MEDIA_ROOT": str(temp_path / "media"),
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "bench-only-not-secret",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+        }
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+        )
+        first = run_child(env, folder)
+        again = run_child(env, folder)
+    if first["failed"] or first["articles"] != count:
+        sys.exit(f"import failed: {first}")
+    return {"n": count, "bytes": size, "first": first, "again": again}
+
+
+def report(result: dict) -> None:
+    n, first, again = result["n"], result["first"], result["again"]
+    print(f"N = {n} articles, {result['bytes'] / n / 1024:.1f} KB each on average")
+    print(
+        f"  first import:     {n / first['seconds']:8.1f} articles/s "
+        f"({first['seconds']:.2f} s in the command, {first['wall']:.2f} s wall), "
+        f"peak RSS {first['maxrss_kb'] / 1024:.0f} MB"
+    )
+    print(
+        f"  unchanged import: {n / again['seconds']:8.1f} files/s "
+        f"({again['seconds']:.2f} s in the command, {again['wall']:.2f} s wall), "
+        f"peak RSS {again['maxrss_kb'] / 1024:.0f} MB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, nargs="+", default=[1000], help="article counts")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        sys.path.insert(0, str(ROOT))
+        child(args.child)
+        return
+    results = []
+    for count in args.n:
+        result = bench(count)
+        report(result)
+        results.append(result)
+    if len(results) > 1:
+        low, high = results[0], results[-1]
+        ratio = high["first"]["maxrss_kb"] / low["first"]["maxrss_kb"]
+        print(
+            f"peak RSS of the first import, N={high['n']} vs N={low['n']}: "
+            f"{ratio:.2f}× ({(ratio - 1) * 100:+.0f}%)"
+        )
+
+
+if __name__ == "__main__":
+    main()
