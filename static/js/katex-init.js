@@ -9,9 +9,11 @@
  * articles/rendering.py emits <span class="math math-inline">\(…\)</span> and
  * <div class="math math-display">\[…\]</div>. Only those elements are typeset, and only the
  * \(…\) and \[…\] delimiters are known: a "$5" in prose, or a "\(" an author wrote in a code
- * block, is never touched. Each formula is typeset on its own: one KaTeX cannot parse shows its
- * TeX with the .math-error style (content.css) and the rest of the page is unaffected. With
- * JavaScript off, or before this runs, readers see the TeX source.
+ * block, is never touched. Each formula is typeset on its own, so a bad one never breaks the
+ * rest of the page: one KaTeX cannot parse is shown by KaTeX as its TeX in a .katex-error span
+ * (throwOnError: false) and its element gets the .math-error class (content.css); anything
+ * KaTeX throws puts the element's TeX back, also with .math-error; a formula auto-render cannot
+ * delimit (unbalanced braces) is left as its TeX text. With JavaScript off, or before this runs, readers see the TeX source.
  *
  * window.cikkTypeset(element) typesets the math inside an element (the admin's live preview
  * calls it after every update); it is safe to call repeatedly on the same element.
@@ -60,6 +62,7 @@
         }
       });
       if (element.querySelector(".katex-error")) {
+        // KaTeX showed the TeX in red inside; the element says so too, for styles and tests.
         element.classList.add("math-error");
       }
     } catch (error) {
