@@ -61,6 +61,15 @@ def _open(page, live_server, path, width=1280, height=900):
     return response
 
 
+def _typeset(page):
+    """Wait until katex-init.js has processed every formula of the body."""
+    page.page.wait_for_function(
+        "document.querySelectorAll('.article-body .math').length > 0 && "
+        "[...document.querySelectorAll('.article-body .math')]"
+        ".every(el => el.dataset.typeset === '1')"
+    )
+
+
 def _clean(page):
     assert page.foreign_requests() == []
     assert page.console_errors == []
@@ -70,7 +79,7 @@ def _clean(page):
 def test_katex_typesets_every_formula(page, live_server):
     make_article("Képletes cikk", body=MATH_BODY)
     _open(page, live_server, "/cikk/kepletes-cikk/")
-    page.page.wait_for_selector(".article-body .katex")
+    _typeset(page)
     assert page.page.locator(".article-body .katex").count() == GOOD_FORMULAS
     assert page.page.locator(".article-body .katex-display").count() == 2
     assert page.page.locator(".article-body .katex-error").count() == 0
@@ -80,7 +89,7 @@ def test_katex_typesets_every_formula(page, live_server):
 def test_broken_formula_is_contained(page, live_server):
     make_article("Hibás képlet", body=BROKEN_BODY)
     _open(page, live_server, "/cikk/hibas-keplet/")
-    page.page.wait_for_selector(".article-body .katex")
+    _typeset(page)
     assert page.page.locator(".article-body .katex").count() == 3
     errors = page.page.locator(".article-body .math-error")
     assert errors.count() == 1
@@ -105,7 +114,7 @@ def test_nothing_overflows_a_phone(page, live_server, path):
     page.page.goto(live_server.url + path)
     page.page.wait_for_load_state("load")
     if path.startswith("/cikk/"):
-        page.page.wait_for_selector(".article-body .katex")
+        _typeset(page)
         # The table is wider than the phone and scrolls inside its container.
         scroll = page.page.eval_on_selector(
             ".table-container", "el => [el.scrollWidth, el.clientWidth]"
