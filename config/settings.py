@@ -106,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.page_cache.UpdatePageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -113,9 +114,17 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.page_cache.FetchPageCacheMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Anonymous readers' pages are served from CACHES for as long as they declare (max-age, 60 s on
+# reader pages); CIKK_PAGE_CACHE=0 switches this off (config/page_cache.py).
+CACHE_MIDDLEWARE_SECONDS = 60
+CACHE_MIDDLEWARE_KEY_PREFIX = "page"
+if not env_bool("CIKK_PAGE_CACHE", True):
+    MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("config.page_cache.")]
 
 # Failed logins are counted per username + client address; after AXES_FAILURE_LIMIT failures that
 # pair is locked out for the cool-off time (HTTP 429), while other users and addresses are not.
