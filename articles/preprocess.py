@@ -15,6 +15,7 @@ a paragraph starting "2012. december" is a date, not an ordered list starting at
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
@@ -23,7 +24,9 @@ from django.utils.translation import gettext as _
 
 # Characters the inline scanner stops at; everything else is copied in bulk.
 _SPECIAL = re.compile(r"[\\`<$\n]")
-_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+# Every newline that ends a text line followed by a blank one (overlapping, so all are found).
+_BLANK_LINE = re.compile(r"\n(?=[ \t]*\n)")
+_LEADING_SPACE = re.compile(r"[ \t]*")
 _FENCE_OPEN = re.compile(r"(~{3,}|`{3,})[^\n]*")
 _LIST_ITEM = re.compile(r" {0,3}(?:[-*+]|1\.)[ \t]+\S")
 _ANY_LIST_ITEM = re.compile(r" {0,3}(?:[-*+]|\d{1,9}\.)[ \t]+\S")
@@ -42,6 +45,7 @@ _VERBATIM_HTML = {"pre", "script", "style", "textarea"}
 _COMMENT_END = re.compile(r"--!?>")
 
 Stash = Callable[[str], str]
+MAX_WARNINGS = 20
 
 
 @dataclass
@@ -81,6 +85,12 @@ class _Scanner:
         self.in_list = False
         self.html_tag = ""
         self.html_depth = 0
+        # Positions precomputed once, so that no lookup rescans the text: the renderer stays
+        # linear even on hostile input (one huge line, thousands of unclosed delimiters).
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
+        self.blank_lines = [m.start() for m in _BLANK_LINE.finditer(text)]
+        self.no_close: dict[str, int] = {}
+        self.warned: set[tuple[str, int]] = set()  # delimiter -> paragraph end known to hold none
 
     # -- output helpers ---------------------------------------------------------------------
 
@@ -94,11 +104,21 @@ class _Scanner:
         self.flushed = to
 
     def line_no(self, pos: int) -> int:
-        return self.text.count("\n", 0, pos) + 1
+        return bisect_left(self.newlines, pos) + 1
 
-    def warn(self, message: str) -> None:
-        if message not in self.result.warnings:
-            self.result.warnings.append(message)
+    def warn_unclosed(self, delimiter: str, pos: int) -> None:
+        """One warning per delimiter and line, at most MAX_WARNINGS in all."""
+        line = self.line_no(pos)
+        if (delimiter, line) in self.warned or len(self.warned) >= MAX_WARNINGS:
+            return
+        self.warned.add((delimiter, line))
+        if delimiter == "<!--":
+            message = _(
+                "Lezáratlan HTML-megjegyzés a(z) %(line)d. sorban: a szöveg vége nem jelenik meg."
+            )
+        else:
+            message = _("Lezáratlan %(delim)s a(z) %(line)d. sorban: szövegként jelenik meg.")
+        self.result.warnings.append(message % {"delim": delimiter, "line": line})
 
     def output_ends_with_blank_line(self) -> bool:
         tail = "".join(self.out[-3:])
@@ -119,8 +139,28 @@ class _Scanner:
         return self.result
 
     def line_end(self, pos: int) -> int:
-        end = self.text.find("\n", pos)
-        return len(self.text) if end < 0 else end
+        k = bisect_left(self.newlines, pos)
+        return self.newlines[k] if k < len(self.newlines) else len(self.text)
+
+    def bol(self, pos: int) -> int:
+        """Start of the line holding pos."""
+        k = bisect_left(self.newlines, pos)
+        return self.newlines[k - 1] + 1 if k else 0
+
+    def paragraph_end(self, pos: int) -> int:
+        """Where the paragraph holding pos ends (its last newline before a blank line)."""
+        k = bisect_left(self.blank_lines, pos)
+        return self.blank_lines[k] if k < len(self.blank_lines) else len(self.text)
+
+    def only_space_before(self, pos: int) -> bool:
+        return _LEADING_SPACE.match(self.text, self.bol(pos)).end() >= pos
+
+    def only_space_after(self, pos: int) -> bool:
+        text = self.text
+        k = self.line_end(pos)
+        while k > pos and text[k - 1] in " \t":
+            k -= 1
+        return k <= pos
 
     def line_start(self, pos: int) -> tuple[int, bool]:
         """Block-level decisions for the line at pos. Returns (position, scan): scan is False
@@ -278,12 +318,14 @@ class _Scanner:
         """Index of the closing delimiter after start within the paragraph, or -1.
         A backslash escapes the character after it, so `\\$` inside TeX does not close."""
         text = self.text
-        limit_m = _BLANK_LINE.search(text, start)
-        limit = limit_m.start() if limit_m else len(text)
+        limit = self.paragraph_end(start)
+        if self.no_close.get(delimiter) == limit:
+            return -1  # an earlier search in this paragraph already ran to its end
         j = start
         while True:
             j = text.find(delimiter, j, limit)
             if j < 0:
+                self.no_close[delimiter] = limit
                 return -1
             backslashes = 0
             k = j - 1
@@ -301,33 +343,30 @@ class _Scanner:
 
     def alone_on_line(self, start: int, end: int) -> bool:
         """True when text[start:end] has only whitespace around it on its line(s)."""
-        text = self.text
-        bol = text.rfind("\n", 0, start) + 1
-        eol = self.line_end(end)
-        return not text[bol:start].strip() and not text[end:eol].strip()
+        return self.only_space_before(start) and self.only_space_after(end)
 
     def emit_display(self, open_pos: int, close_end: int, tex: str) -> int:
         """Replace text[open_pos:close_end] by a display-math placeholder that stands as a
         block of its own (blank lines around it, the opening line's indentation kept)."""
         text = self.text
-        bol = text.rfind("\n", 0, open_pos) + 1
-        indent = text[bol:open_pos]
-        if indent.strip():  # display math in the middle of a line: split the paragraph
-            indent = " " * _indent_width(text[bol:open_pos])
+        bol = self.bol(open_pos)
+        if not self.only_space_before(open_pos):
+            # Display math in the middle of a line: split the paragraph around it.
+            indent = " " * (_LEADING_SPACE.match(text, bol).end() - bol)
             self.flush(open_pos)
             self.out.append("\n\n")
         else:
+            indent = text[bol:open_pos]
             self.flush(bol)
             if not self.output_ends_with_blank_line() and not self.prev_blank_before(bol):
                 self.out.append("\n")
         self.out.append(indent + self.stash(display_math_html(tex)))
         self.result.math_display += 1
         eol = self.line_end(close_end)
-        rest = text[close_end:eol]
-        if rest.strip():
+        if not self.only_space_after(close_end):
             # Text after the formula on the same line becomes a paragraph of its own.
             self.out.append("\n\n" + indent)
-            after = close_end + (len(rest) - len(rest.lstrip()))
+            after = _LEADING_SPACE.match(text, close_end).end()
             self.skip(after)
             self.prev_blank = False
             self.block_kind = "para"
@@ -353,18 +392,15 @@ class _Scanner:
         j = self.find_close(i + 2, close_delim)
         if j < 0 or not text[i + 2 : j].strip():
             kind = "\\[" if display else "\\("
-            self.warn(
-                _("Lezáratlan %(delim)s a(z) %(line)d. sorban: szövegként jelenik meg.")
-                % {"delim": kind, "line": self.line_no(i)}
-            )
+            self.warn_unclosed(kind, i)
             # Keep the backslash visible: Markdown would otherwise print just "(".
             self.flush(i)
             self.out.append("\\")
             return i + 1
         tex = text[i + 2 : j]
         if display:
-            bol = text.rfind("\n", 0, i) + 1
-            if "|" in text[bol:i] and not self.alone_on_line(i, j + 2):
+            bol = self.bol(i)
+            if "|" in text[max(bol, i - 200) : i] and not self.alone_on_line(i, j + 2):
                 # Inside a table cell: a block element in a <td> is fine, no paragraph split.
                 self.flush(i)
                 self.out.append(self.stash(display_math_html(tex)))
@@ -383,27 +419,18 @@ class _Scanner:
         j = self.find_close(i + 2, "$$")
         if j < 0 or not text[i + 2 : j].strip():
             if j < 0:
-                self.warn(
-                    _("Lezáratlan $$ a(z) %(line)d. sorban: szövegként jelenik meg.")
-                    % {"line": self.line_no(i)}
-                )
+                self.warn_unclosed("$$", i)
             # Skip the whole run of dollars so "$$$$" is not re-read as an opener.
             end = i
             while end < len(text) and text[end] == "$":
                 end += 1
             return end if j < 0 else j + 2
         tex = text[i + 2 : j]
-        open_alone = (
-            not text[text.rfind("\n", 0, i) + 1 : i].strip()
-            and not text[i + 2 : self.line_end(i)].strip()
-        )
-        close_alone = (
-            not text[text.rfind("\n", 0, j) + 1 : j].strip()
-            and not text[j + 2 : self.line_end(j)].strip()
-        )
+        open_alone = self.only_space_before(i) and self.only_space_after(i + 2)
+        close_alone = self.only_space_before(j) and self.only_space_after(j + 2)
         own_paragraph = False
         if not open_alone and self.alone_on_line(i, j + 2):
-            bol = text.rfind("\n", 0, i) + 1
+            bol = self.bol(i)
             eol = self.line_end(j + 2)
             next_line = text[eol + 1 : self.line_end(eol + 1)] if eol < len(text) else ""
             own_paragraph = self.prev_blank_before(bol) and not next_line.strip()
@@ -421,8 +448,7 @@ class _Scanner:
         while run_end < len(text) and text[run_end] == "`":
             run_end += 1
         ticks = run_end - i
-        limit_m = _BLANK_LINE.search(text, run_end)
-        limit = limit_m.start() if limit_m else len(text)
+        limit = self.paragraph_end(run_end)
         j = run_end
         while True:
             j = text.find("`" * ticks, j, limit)
@@ -449,17 +475,11 @@ class _Scanner:
             if m:
                 end = m.end()
             else:
-                self.warn(
-                    _(
-                        "Lezáratlan HTML-megjegyzés a(z) %(line)d. sorban: a szöveg vége "
-                        "nem jelenik meg."
-                    )
-                    % {"line": self.line_no(i)}
-                )
+                self.warn_unclosed("<!--", i)
                 end = len(text)
-        bol = text.rfind("\n", 0, i) + 1
+        bol = self.bol(i)
         eol = self.line_end(end)
-        if not text[bol:i].strip() and not text[end:eol].strip():
+        if self.only_space_before(i) and self.only_space_after(end):
             # The comment fills its lines: remove the lines, leave no stray whitespace.
             self.flush(bol)
             nxt = min(eol + 1, len(text))
