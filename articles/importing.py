@@ -643,11 +643,12 @@ def export_article(
         copied.add(name)
         return quote(relative)
 
-    media_url = settings.MEDIA_URL
     replacements: dict[str, str] = {}
+    prefixes = _media_prefixes(storage)
     for ref in find_image_refs(article.body):
-        if ref.src.startswith(media_url):
-            name = unquote(urlsplit(ref.src).path[len(media_url) :])
+        prefix = next((p for p in prefixes if ref.src.startswith(p)), None)
+        if prefix is not None:
+            name = unquote(urlsplit(ref.src[len(prefix) :]).path)
             if name and storage.exists(name):
                 replacements[ref.src] = copy(name)
     body = rewrite_refs(article.body, replacements)
@@ -674,3 +675,15 @@ def export_article(
     target = directory / f"{article.slug}.md"
     target.write_text(f"---\n{header}---\n\n{body}", encoding="utf-8")
     return Exported(article=article, path=target, images=len(copied))
+
+
+def _media_prefixes(storage: Storage) -> list[str]:
+    """URL prefixes of stored files: MEDIA_URL, and the storage's own base (e.g. a bucket)."""
+    prefixes = [settings.MEDIA_URL]
+    try:
+        base = storage.url("")
+    except Exception:  # a storage that cannot name its root: MEDIA_URL only
+        base = ""
+    if base and "?" not in base and base not in prefixes:
+        prefixes.append(base)
+    return sorted(prefixes, key=len, reverse=True)
