@@ -196,6 +196,11 @@ def main() -> int:
         "--workers", type=int, default=None, help="gunicorn workers (default: WEB_CONCURRENCY)"
     )
     parser.add_argument("--cache-url", default="", help="CACHE_URL for the server (default locmem)")
+    parser.add_argument(
+        "--no-page-cache",
+        action="store_true",
+        help="CIKK_PAGE_CACHE=0: every request runs the view (config/page_cache.py off)",
+    )
     parser.add_argument("--json", action="store_true", help="also print the results as JSON")
     parser.add_argument("--verbose", action="store_true", help="print wrk's own output too")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
@@ -227,6 +232,8 @@ def main() -> int:
         DJANGO_LOG_LEVEL="ERROR",
         GUNICORN_LOG_LEVEL="warning",
     )
+    if args.no_page_cache:
+        env["CIKK_PAGE_CACHE"] = "0"
     if args.cache_url:
         env["CACHE_URL"] = args.cache_url
     if args.workers:
@@ -297,7 +304,8 @@ def main() -> int:
         workers = env.get("WEB_CONCURRENCY") or f"{2 * (os.cpu_count() or 1) + 1} (default)"
         print(
             f"gunicorn on {base}, workers {workers}; wrk -t{args.threads} "
-            f"-c{args.connections} -d{args.duration}s --latency, after {args.warmup} s warm-up"
+            f"-c{args.connections} -d{args.duration}s --latency, after {args.warmup} s warm-up; "
+            f"page cache {'off' if args.no_page_cache else 'on'}"
         )
 
         results = []
