@@ -8,7 +8,6 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_safe
 
@@ -16,7 +15,7 @@ from articles.models import Article, Author, Byline, Tag
 from blog.caching import conditional
 from blog.content import absolute_url, analyse_body
 from blog.search import MAX_QUERY_LENGTH, highlight, parse_query, search, snippet
-from blog.templatetags.cikk import cover_data, site_name_value
+from blog.templatetags.cikk import cover_data, iso, site_name_value
 
 PER_PAGE = 10
 RELATED_COUNT = 3
@@ -127,8 +126,8 @@ def _json_ld(article: Article, authors: list[Author], context: dict) -> dict:
         "@type": "Article",
         "headline": article.title,
         "description": article.description,
-        "datePublished": timezone.localtime(article.date).isoformat(),
-        "dateModified": timezone.localtime(article.updated_at).isoformat(),
+        "datePublished": iso(article.date),
+        "dateModified": iso(article.updated_at),
         "inLanguage": "hu",
         "mainEntityOfPage": context["canonical"],
         "url": context["canonical"],

@@ -62,6 +62,16 @@ def hu_date(value: datetime | date | None) -> str:
 
 
 @register.filter
+def iso(value: datetime | None) -> str:
+    """ISO 8601 in the site's time zone, whole seconds (valid in <time datetime>)."""
+    if not value:
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.replace(microsecond=0).isoformat()
+
+
+@register.filter
 def reading_time(article: Article) -> int:
     """Minutes to read the body at ~200 words a minute."""
     return analyse_body(article.body_html).reading_minutes
