@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/import.py              # N = 1000
     .venv/bin/python bench/import.py --n 1000 5000
+    .venv/bin/python bench/import.py --stub-renderer   # the importer alone, rendering stubbed
 
 For each N: writes N variations of the articles in content/ (unique titles and slugs, bodies
 made seed-sized by joining the samples' bodies, images shared from content/kepek) into a temp
@@ -78,7 +79,7 @@ def generate(folder: Path, count: int) -> int:
     return total
 
 
-def child(folder: str) -> None:
+def child(folder: str, *, stub_renderer: bool) -> None:
     """Run in the child process: import once, print figures as JSON."""
     import django
 
@@ -88,6 +89,13 @@ def child(folder: str) -> None:
     from django.core.management.base import CommandError
 
     from articles.models import Article
+
+    if stub_renderer:  # attribute the time: the importer's own cost without Markdown → HTML
+
+        def copy_body(self: Article) -> None:
+            self.body_html, self.search_text = self.body, self.body.lower()
+
+        Article.render_body = copy_body
 
     started = time.perf_counter()
     failed = False
@@ -108,10 +116,11 @@ def child(folder: str) -> None:
     )
 
 
-def run_child(env: dict[str, str], folder: Path) -> dict:
+def run_child(env: dict[str, str], folder: Path, stub_renderer: bool) -> dict:
     started = time.perf_counter()
+    stub = ["--stub-renderer"] if stub_renderer else []
     result = subprocess.run(
-        [sys.executable, __file__, "--child", str(folder)],
+        [sys.executable, __file__, "--child", str(folder), *stub],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -126,7 +135,7 @@ def run_child(env: dict[str, str], folder: Path) -> dict:
     return figures
 
 
-def bench(count: int) -> dict:
+def bench(count: int, stub_renderer: bool = False) -> dict:
     with tempfile.TemporaryDirectory(prefix="cikk-bench-") as temp:
         temp_path = Path(temp)
         folder = temp_path / "cikkek"
@@ -146,8 +155,8 @@ def bench(count: int) -> dict:
             cwd=ROOT,
             check=True,
         )
-        first = run_child(env, folder)
-        again = run_child(env, folder)
+        first = run_child(env, folder, stub_renderer)
+        again = run_child(env, folder, stub_renderer)
     if first["failed"] or first["articles"] != count:
         sys.exit(f"import failed: {first}")
     return {"n": count, "bytes": size, "first": first, "again": again}
@@ -171,15 +180,22 @@ def report(result: dict) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, nargs="+", default=[1000], help="article counts")
+    parser.add_argument(
+        "--stub-renderer",
+        action="store_true",
+        help="replace Markdown rendering by a copy of the body, to see the importer's own cost",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         sys.path.insert(0, str(ROOT))
-        child(args.child)
+        child(args.child, stub_renderer=args.stub_renderer)
         return
+    if args.stub_renderer:
+        print("(renderer stubbed out: figures show the importer's own cost)")
     results = []
     for count in args.n:
-        result = bench(count)
+        result = bench(count, args.stub_renderer)
         report(result)
         results.append(result)
     if len(results) > 1:
