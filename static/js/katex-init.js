@@ -13,7 +13,8 @@
  * rest of the page: one KaTeX cannot parse is shown by KaTeX as its TeX in a .katex-error span
  * (throwOnError: false) and its element gets the .math-error class (content.css); anything
  * KaTeX throws puts the element's TeX back, also with .math-error; a formula auto-render cannot
- * delimit (unbalanced braces) is left as its TeX text. With JavaScript off, or before this runs, readers see the TeX source.
+ * delimit (unbalanced braces) is left as its TeX text, also with .math-error. With JavaScript
+ * off, or before this runs, readers see the TeX source.
  *
  * window.cikkTypeset(element) typesets the math inside an element (the admin's live preview
  * calls it after every update); it is safe to call repeatedly on the same element.
@@ -64,6 +65,10 @@
       if (element.querySelector(".katex-error")) {
         // KaTeX showed the TeX in red inside; the element says so too, for styles and tests.
         element.classList.add("math-error");
+      } else if (!element.querySelector(".katex")) {
+        // auto-render could not delimit the formula (e.g. unbalanced braces): the TeX stays as
+        // text, and is styled as an error like any other formula KaTeX cannot parse.
+        markError(element, tex, { message: "KaTeX: unbalanced braces or delimiters" });
       }
     } catch (error) {
       // Anything KaTeX throws stays inside this one formula.
