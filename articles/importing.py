@@ -325,8 +325,10 @@ class Importer:
         """source_path → checksums of its articles, read once with a single query."""
         if self._known is None:
             known: dict[str, set[str]] = {}
-            rows = Article.objects.exclude(source_path="").values_list(
-                "source_path", "source_checksum"
+            rows = (
+                Article.objects.exclude(source_path="")
+                .order_by()
+                .values_list("source_path", "source_checksum")
             )
             for path, checksum in rows.iterator(chunk_size=2000):
                 known.setdefault(path, set()).add(checksum)
