@@ -108,7 +108,6 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.page_cache.UpdatePageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -177,6 +176,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Readers and editors get Hungarian whatever their browser asks for (no LocaleMiddleware):
+# a half-English admin next to a Hungarian site helps nobody. English is a translation away.
 LANGUAGE_CODE = "hu"
 LANGUAGES = [("hu", "Magyar"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
