@@ -38,6 +38,10 @@ from articles.checks import Finding, check_article, check_articles, has_errors
 from articles.forms import ArticleAdminForm
 from articles.models import Article, Author, Byline, Tag
 
+admin.site.site_header = _("Cikk szerkesztőség")
+admin.site.site_title = _("Cikk szerkesztőség")
+admin.site.index_title = _("Cikkek, szerzők, címkék")
+
 # Registered explicitly (before the admins are built, which would otherwise auto-register):
 # an article's revision carries its bylines, so a revert restores the authors too; an author's
 # or tag's revision carries only itself, so reverting one never deletes bylines.
