@@ -66,7 +66,8 @@ class LatestArticlesFeed(Feed):
             Article.objects.published()
             .with_authors()
             .prefetch_related("tags")
-            .defer("body", "search_text", "extra")[:FEED_SIZE]
+            # The full HTML (content), not the Markdown source or the search text.
+            .only("title", "slug", "description", "body_html", "date", "updated_at")[:FEED_SIZE]
         )
 
     def item_title(self, item: Article) -> str:

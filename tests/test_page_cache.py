@@ -41,14 +41,13 @@ def publish(title: str, slug: str) -> Article:
     )
 
 
-def test_production_settings_put_the_page_cache_around_the_session_and_locale():
+def test_production_settings_put_the_page_cache_around_the_session():
     from config import settings as production
 
     order = production.MIDDLEWARE
     assert order.index(PAGE_CACHE[0]) < order.index(
         "django.contrib.sessions.middleware.SessionMiddleware"
     )
-    assert order.index(PAGE_CACHE[0]) < order.index("django.middleware.locale.LocaleMiddleware")
     assert order.index(PAGE_CACHE[1]) > order.index(
         "django.contrib.auth.middleware.AuthenticationMiddleware"
     )

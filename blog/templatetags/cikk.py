@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article
 from articles.renditions import original_format_widths, rendition_name, webp_widths
-from blog.content import absolute_url, analyse_body
+from blog.content import absolute_url, reading_minutes
 
 register = template.Library()
 
@@ -73,8 +73,9 @@ def iso(value: datetime | None) -> str:
 
 @register.filter
 def reading_time(article: Article) -> int:
-    """Minutes to read the body at ~200 words a minute."""
-    return analyse_body(article.body_html).reading_minutes
+    """Minutes to read the body at ~200 words a minute, from the word count stored on save (list
+    pages do not load body_html)."""
+    return reading_minutes(article.word_count)
 
 
 @register.filter
