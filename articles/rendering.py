@@ -57,6 +57,9 @@ class Rendered:
     warnings: list[str] = field(default_factory=list)
     word_count: int = 0
     reading_minutes: int = 0
+    # The visible text of `html` (math TeX included, entities decoded), taken from the
+    # sanitizer's one pass, for search indexes: cheaper than parsing the output again.
+    text: str = ""
 
 
 def heading_slug(value: str, separator: str = "-") -> str:
@@ -170,6 +173,7 @@ def render(text: str) -> Rendered:
         warnings=warnings,
         word_count=words,
         reading_minutes=math.ceil(words / WORDS_PER_MINUTE) if words else 0,
+        text=clean.plain,
     )
 
 

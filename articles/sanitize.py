@@ -224,7 +224,8 @@ class _DropAndRecord(html5lib_shim.Filter):
 
 class _Decorate(html5lib_shim.Filter):
     """Runs after bleach's filter on what is already safe: lazy images, rel on outside links,
-    and what the renderer reports (image sources, words of prose)."""
+    and what the renderer reports (image sources, words of prose, the plain text for search:
+    this pass already sees every text token, so the output is never parsed a second time)."""
 
     def __init__(self, source: Any, result: Sanitized) -> None:
         super().__init__(source)
@@ -233,6 +234,7 @@ class _Decorate(html5lib_shim.Filter):
     def __iter__(self):
         math_depth = 0
         words: list[str] = []
+        plain: list[str] = []
         for token in super().__iter__():
             kind = token["type"]
             if kind in ("StartTag", "EmptyTag"):
@@ -259,12 +261,16 @@ class _Decorate(html5lib_shim.Filter):
                     math_depth += 1
             elif kind == "EndTag" and math_depth:
                 math_depth -= 1
-            elif kind == "Characters" and not math_depth:
-                words.append(token["data"])
+            elif kind == "Characters":
+                plain.append(token["data"])
+                if not math_depth:
+                    words.append(token["data"])
             elif kind == "SpaceCharacters":
+                plain.append(token["data"])
                 words.append(" ")
             yield token
         self.result.text = "".join(words)
+        self.result.plain = "".join(plain)
 
 
 def _is_math(data: dict) -> bool:
@@ -278,6 +284,7 @@ class Sanitized:
     images: list[str] = field(default_factory=list)
     images_without_alt: list[str] = field(default_factory=list)
     text: str = ""  # visible prose, math left out (for word counts)
+    plain: str = ""  # all visible text, math TeX included, entities decoded (for search)
 
 
 class Sanitizer:

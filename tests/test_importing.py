@@ -745,3 +745,21 @@ def test_the_cover_counts_in_the_checksum_however_it_is_written(cover_line, tmp_
     assert import_one(path).status == UPDATED
     with Article.objects.get().image.open("rb") as handle:
         assert handle.read() == png_bytes("blue")
+
+
+@pytest.mark.django_db
+def test_save_uses_a_rendering_made_elsewhere_only_for_that_very_body():
+    from articles.rendering import Rendered
+
+    article = Article(title="Cím", slug="cim", body="*egy*")
+    article.use_rendered("*egy*", Rendered(html="<p>Előre kész</p>", text="Előre kész"))
+    article.save()
+    assert article.body_html == "<p>Előre kész</p>"
+    assert article.search_text.endswith("elore kesz")
+
+    article.use_rendered("*egy*", Rendered(html="<p>elavult</p>", text="elavult"))
+    article.body = "*kettő* & <b>x</b>"
+    article.save()
+    assert article.body_html == "<p><em>kettő</em> &amp; <b>x</b></p>"
+    # The plain text comes from the sanitizer's pass: tags gone, entities decoded.
+    assert article.search_text.endswith("ketto & x")
