@@ -22,11 +22,17 @@ import hashlib
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
+import django
 import yaml
 from django.conf import settings
 from django.core.files.storage import Storage, default_storage
@@ -49,7 +55,10 @@ from articles.frontmatter import (
 )
 from articles.images import CheckedImage, ImageRejected, check_image, store_image
 from articles.models import Article, Author, Byline, Tag
+from articles.rendering import Rendered, render
 from articles.text import make_slug
+
+_T = TypeVar("_T")
 
 CREATED = "created"
 UPDATED = "updated"
@@ -297,6 +306,27 @@ class _Skip(Exception):
         self.reason = reason
 
 
+@dataclass
+class _Prepared:
+    """A file read and checked, ready to be written: what the transaction needs."""
+
+    outcome: Outcome
+    source: ArticleSource
+    checked: dict[str, CheckedImage]
+    key: str
+    checksum: str
+    body: str  # the body as stored (image references rewritten), the text to render
+
+
+def _render_pool(jobs: int) -> ProcessPoolExecutor:
+    # forkserver: workers start from a clean process, so they inherit no database
+    # connection (or thread) of this one; each sets Django up once (settings, translations)
+    # and then only renders. Nothing sent to them may import the models before that.
+    return ProcessPoolExecutor(
+        max_workers=jobs, mp_context=get_context("forkserver"), initializer=django.setup
+    )
+
+
 class Importer:
     """Imports files one by one; keep one instance per run (it caches checksums and hashes).
 
@@ -335,16 +365,74 @@ class Importer:
             self._known = known
         return self._known
 
-    def run(self, paths: Iterable[str | Path]) -> Iterator[Outcome]:
-        for path in find_sources(paths):
-            yield self.import_file(path)
+    def run(self, paths: Iterable[str | Path], *, jobs: int = 1) -> Iterator[Outcome]:
+        """Import every file, yielding outcomes in file order.
+
+        jobs > 1 renders the Markdown in that many worker processes while this process reads,
+        checks and writes: each file is still its own transaction here, and a worker only
+        turns text into a Rendered (it never touches the database).
+        """
+        if jobs <= 1:
+            for path in find_sources(paths):
+                yield self.import_file(path)
+            return
+        yield from self._run_parallel(find_sources(paths), jobs)
 
     def import_file(self, path: str | Path) -> Outcome:
         """Import one file; never raises for a bad file, the Outcome says what went wrong."""
-        path = Path(path)
         outcome = Outcome(path=str(path), status=FAILED)
+        prepared = self._guarded(outcome, self._prepare, Path(path), outcome)
+        if prepared is not None:
+            self._guarded(outcome, self._commit, prepared, None)
+        return outcome
+
+    def _run_parallel(self, paths: Iterable[Path], jobs: int) -> Iterator[Outcome]:
+        # Bounded look-ahead: enough queued renders to keep every worker busy while this
+        # process writes, few enough that memory stays flat however many files there are.
+        ahead = 2 * jobs
+        pending: deque[tuple[Outcome, _Prepared | None, Future | None]] = deque()
+        pool: ProcessPoolExecutor | None = None
+        broken = False
         try:
-            self._import(path, outcome)
+            for path in paths:
+                outcome = Outcome(path=str(path), status=FAILED)
+                prepared = self._guarded(outcome, self._prepare, path, outcome)
+                future = None
+                if prepared is not None and not broken:
+                    if pool is None:  # not started for a run of unchanged files
+                        pool = _render_pool(jobs)
+                    try:
+                        future = pool.submit(render, prepared.body)
+                    except BrokenProcessPool:  # save() renders here from now on
+                        broken = True
+                pending.append((outcome, prepared, future))
+                if len(pending) > ahead:
+                    yield self._finish(*pending.popleft())
+            while pending:
+                yield self._finish(*pending.popleft())
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+    def _finish(
+        self, outcome: Outcome, prepared: _Prepared | None, future: Future | None
+    ) -> Outcome:
+        if prepared is None:
+            return outcome
+        rendered = None
+        if future is not None:
+            try:
+                rendered = future.result()
+            except Exception:  # a broken worker: save() renders in this process instead
+                rendered = None
+        self._guarded(outcome, self._commit, prepared, rendered)
+        return outcome
+
+    @staticmethod
+    def _guarded(outcome: Outcome, step: Callable[..., _T], *args: Any) -> _T | None:
+        """Run one step of a file's import; a bad file becomes the Outcome, never an error."""
+        try:
+            return step(*args)
         except NotAnArticle as exc:
             outcome.status, outcome.reason = SKIPPED, str(exc)
         except _Skip as exc:
@@ -354,7 +442,7 @@ class Importer:
         except Exception as exc:  # a bug or a database error: report it, keep going
             outcome.status = FAILED
             outcome.reason = f"unexpected error ({type(exc).__name__}): {exc}"
-        return outcome
+        return None
 
     # -- reading and checking, no writes
 
@@ -437,7 +525,8 @@ class Importer:
 
     # -- the whole file
 
-    def _import(self, path: Path, outcome: Outcome) -> None:
+    def _prepare(self, path: Path, outcome: Outcome) -> _Prepared | None:
+        """Read and check one file, no writes; None when it is unchanged since its import."""
         data = self._read(path)
         yaml_text, body = split_raw(decode(data), is_txt=path.name.lower().endswith(TEXT_SUFFIXES))
         key = source_key(path)
@@ -449,7 +538,7 @@ class Importer:
         checksum = self._checksum(data, images)
         if checksum in known:
             outcome.status = UNCHANGED
-            return
+            return None
         meta = load_meta(yaml_text)
         parsed_cover = meta.get("image")
         parsed_cover = parsed_cover.strip() if isinstance(parsed_cover, str) else ""
@@ -459,20 +548,34 @@ class Importer:
             checksum = self._checksum(data, images)
             if checksum in known:
                 outcome.status = UNCHANGED
-                return
+                return None
         source = validate(meta, body)
         outcome.slug = source.slug
         outcome.findings[:0] = source.findings
-        claimant = self._claimed.get(source.slug)
-        if claimant is not None and claimant != key:
-            raise SourceError(f"slug '{source.slug}' already used by {claimant}")
+        self._check_claim(source.slug, key)
         checked = self._check_images(images)
+        # The body as stored: image references point at the stored (content-hash) names,
+        # known before anything is written, so the text can be rendered ahead of the write.
+        urls = {ref: self.storage.url(image.storage_name) for ref, image in checked.items()}
+        body = rewrite_refs(source.body, urls)
+        return _Prepared(outcome, source, checked, key, checksum, body)
+
+    def _check_claim(self, slug: str, key: str) -> None:
+        claimant = self._claimed.get(slug)
+        if claimant is not None and claimant != key:
+            raise SourceError(f"slug '{slug}' already used by {claimant}")
+
+    def _commit(self, prepared: _Prepared, rendered: Rendered | None) -> None:
+        """Write one prepared file in one transaction; `rendered` is its body's rendering
+        when a worker made it (else save() renders)."""
+        source, key, checksum = prepared.source, prepared.key, prepared.checksum
+        # Checked again: with workers, files read after this one were prepared before it
+        # was written, and a file written since may have claimed the slug.
+        self._check_claim(source.slug, key)
         new_media: list[str] = []  # media this file wrote that did not exist before
         try:
             with transaction.atomic():
-                outcome.status = self._write(
-                    source, images, checked, key, checksum, outcome, new_media
-                )
+                status = self._write(prepared, rendered, new_media)
                 if self.dry_run:
                     raise _DryRunRollback
         except _DryRunRollback:
@@ -484,6 +587,7 @@ class Importer:
         self._claimed[source.slug] = key
         if not self.dry_run:
             self.known_checksums().setdefault(key, set()).add(checksum)
+        prepared.outcome.status = status
 
     def _find_article(self, source: ArticleSource, key: str, outcome: Outcome) -> Article | None:
         article = Article.objects.select_for_update().filter(slug=source.slug).first()
@@ -501,43 +605,35 @@ class Importer:
             return previous[0]
         return None
 
-    def _write(
-        self,
-        source: ArticleSource,
-        images: list[ResolvedImage],
-        checked: dict[str, CheckedImage],
-        key: str,
-        checksum: str,
-        outcome: Outcome,
-        new_media: list[str],
-    ) -> str:
-        article = self._find_article(source, key, outcome)
+    def _write(self, prepared: _Prepared, rendered: Rendered | None, new_media: list[str]) -> str:
+        source, checked = prepared.source, prepared.checked
+        article = self._find_article(source, prepared.key, prepared.outcome)
         created = article is None
         if article is not None and not self.force:
             if article.edited_since_import:
                 raise _Skip("edited since last import (use --force)")
             if article.imported_version is None:
                 raise _Skip("an article with this slug was written in the admin (use --force)")
-        urls: dict[str, str] = {}
-        for ref, image in checked.items():
-            name = image.storage_name
-            if not self.dry_run:
+        if not self.dry_run:
+            for image in checked.values():
+                name = image.storage_name
                 existed = self.storage.exists(name)
                 store_image(image, self.storage)
                 if not existed:
                     new_media.append(name)
-            urls[ref] = self.storage.url(name)
         if article is None:
             article = Article()
         article.title = source.title
         article.slug = source.slug
         article.description = source.description
-        article.body = rewrite_refs(source.body, urls)
+        article.body = prepared.body
+        if rendered is not None:
+            article.use_rendered(prepared.body, rendered)
         article.date = source.date
         article.released = source.released
         article.extra = source.extra
-        article.source_path = key
-        article.source_checksum = checksum
+        article.source_path = prepared.key
+        article.source_checksum = prepared.checksum
         self._set_cover(article, source, checked)
         article.save()
         Article.objects.filter(pk=article.pk).update(imported_version=F("version"))

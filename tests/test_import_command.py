@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 
 import pytest
 from django.core.management import call_command
@@ -10,7 +11,7 @@ from django.core.management.base import CommandError
 
 from articles.management.commands.import_articles import Command
 from articles.models import Article
-from tests.import_helpers import article_file, db_state, media_files, png_bytes
+from tests.import_helpers import CONTENT_DIR, article_file, db_state, media_files, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +154,80 @@ def test_a_progress_bar_goes_to_stderr_only_on_a_terminal(tmp_path, monkeypatch)
     monkeypatch.setattr("sys.stderr", quiet_stderr)
     call_command("import_articles", str(tmp_path), stdout=io.StringIO(), no_color=True)
     assert quiet_stderr.getvalue() == ""
+
+
+def _rows() -> list[tuple]:
+    """Every column an import writes (keys and timestamps aside), in slug order."""
+    return list(
+        Article.objects.order_by("slug").values_list(
+            "slug", "title", "description", "body", "body_html", "search_text", "date",
+            "released", "image", "image_width", "image_height", "image_source", "source_path",
+            "source_checksum", "extra", "version", "imported_version",
+        )
+    )  # fmt: skip
+
+
+def _parallel_fixture(folder) -> None:
+    """The sample articles with their images, plus a broken file, a file claiming the slug
+    of the file right before it (still being rendered when it is read) and an unchanged
+    re-run's worth of small files."""
+    shutil.copytree(CONTENT_DIR, folder / "content")
+    article_file(folder, "a-dupla-1.md", title="Dupla cím", body="Első **változat**.\n")
+    article_file(folder, "a-dupla-2.md", title="Dupla cím", body="Második változat.\n")
+    (folder / "b-rossz.md").write_text('---\ntitle: "x"\nreleased: maybe\n---\n')
+    for i in range(6):
+        article_file(
+            folder, f"c-{i}.md", title=f"Kicsi {i}", body=f"$$x_{i}$$ és ![k](/nincs-{i}.png)\n"
+        )
+
+
+def _import_reporting(folder, jobs: str, *options: str) -> list[str]:
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="2 of 14 files failed"):
+        call_command(
+            "import_articles", str(folder), "--jobs", jobs, *options, stdout=out, no_color=True
+        )
+    lines = out.getvalue().splitlines()
+    return [*lines[:-1], lines[-1].rsplit(" in ", 1)[0]]  # the summary without its timing
+
+
+def test_jobs_2_writes_the_same_rows_and_report_as_jobs_1(tmp_path):
+    _parallel_fixture(tmp_path)
+
+    serial_report = _import_reporting(tmp_path, "1")
+    serial_rows, serial_media = _rows(), media_files()
+    assert len(serial_rows) == 12 and serial_media
+    Article.objects.all().delete()
+
+    parallel_report = _import_reporting(tmp_path, "2")
+
+    assert _rows() == serial_rows
+    assert media_files() == serial_media
+    assert parallel_report == serial_report
+    assert f"failed: {tmp_path / 'a-dupla-2.md'}: slug 'dupla-cim' already used by " in (
+        "\n".join(parallel_report)
+    )
+    assert parallel_report[-1] == (
+        "14 files: 12 created, 0 updated, 0 unchanged, 0 skipped, 2 failed"
+    )
+
+
+def test_jobs_must_be_positive(tmp_path):
+    article_file(tmp_path)
+    with pytest.raises(CommandError, match="--jobs 0: must be at least 1"):
+        run(str(tmp_path), "--jobs", "0")
+
+
+def test_a_dry_run_with_jobs_2_reports_like_jobs_1_and_writes_nothing(tmp_path):
+    _parallel_fixture(tmp_path)
+
+    serial_report = _import_reporting(tmp_path, "1", "--dry-run")
+    parallel_report = _import_reporting(tmp_path, "2", "--dry-run")
+
+    assert parallel_report == serial_report
+    # Nothing is written in a dry run, so only the run's own bookkeeping can tell that the
+    # file read while its twin was still being rendered claims a slug already taken.
+    assert f"failed: {tmp_path / 'a-dupla-2.md'}: slug 'dupla-cim' already used by " in (
+        "\n".join(parallel_report)
+    )
+    assert not Article.objects.exists() and not media_files()
