@@ -9,6 +9,8 @@ dangerous CSS (tests/html_tree.assert_inert).
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from articles.rendering import render
 from articles.sanitize import uri_scheme
@@ -211,3 +213,61 @@ def test_allowed_links_and_anchors_pass():
 )
 def test_uri_scheme_reads_urls_like_a_browser(value, scheme):
     assert uri_scheme(value) == scheme
+
+
+WALKER_CASES = [
+    *HOSTILE,
+    "<svg><g xlink:href='x'>t</g><br>hi</svg> után",
+    "<math><mi>x</mi><mtext><img src=x></mtext></math>",
+    "<!-- c -->farok<p>a<!--b-->c</p>  \n",
+    "<br>x</br><img src=a>kép<input value=1>",
+    "<table><tr><td> a <td>b\t</table> vége ",
+    '<div class="custom-text-box"><h2>Cím</h2><p>  szöveg &amp; &lt;jel&gt; </p></div>',
+    "<div>" * 2000 + "mély",
+    " \n ",
+    "",
+]
+
+
+@pytest.mark.parametrize("source", WALKER_CASES)
+def test_the_fast_tree_walker_yields_html5libs_tokens(source):
+    """The sanitizer walks the parsed tree with its own walker; bleach's filters and
+    serializer must see exactly the tokens html5lib's walker would give them."""
+    from bleach import html5lib_shim
+
+    from articles.sanitize import Sanitizer, walk_tokens
+
+    dom = Sanitizer().parser.parseFragment(source)
+    assert list(walk_tokens(dom)) == list(html5lib_shim.getTreeWalker("etree")(dom))
+
+
+def test_the_fast_tree_walker_on_the_rendered_seed(seed_text):
+    import markdown
+    from bleach import html5lib_shim
+
+    from articles.sanitize import Sanitizer, walk_tokens
+
+    html = markdown.markdown(seed_text, extensions=["tables", "footnotes", "md_in_html"])
+    for source in (seed_text, html):
+        dom = Sanitizer().parser.parseFragment(source)
+        assert list(walk_tokens(dom)) == list(html5lib_shim.getTreeWalker("etree")(dom))
+
+
+_TAG_SOUP = st.lists(
+    st.sampled_from(
+        ["<p>", "</p>", "<div>", "</div>", "<br>", "<img src=x>", "<svg>", "</svg>", "<!--",
+         "-->", "<table>", "<td>", "<math>", "<mi>", " ", "\n", "a", "&amp;", "<b x=1>", "</"]
+    )
+    | st.text(max_size=5)
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TAG_SOUP)
+def test_the_fast_tree_walker_matches_html5lib_on_tag_soup(source):
+    from bleach import html5lib_shim
+
+    from articles.sanitize import Sanitizer, walk_tokens
+
+    dom = Sanitizer().parser.parseFragment(source)
+    assert list(walk_tokens(dom)) == list(html5lib_shim.getTreeWalker("etree")(dom))
