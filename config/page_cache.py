@@ -9,7 +9,7 @@ promise inside the app, and never more (Django takes the timeout from the respon
 What is never cached: anything but GET/HEAD with status 200; responses marked private or
 no-cache (the admin, draft previews, login pages); responses that set a cookie; and every request
 that carries a session cookie, so an editor who just saved an article sees it at once. The key
-follows the response's Vary headers (Accept-Language, Cookie) as Django's middleware does.
+follows the response's Vary headers (Cookie) as Django's middleware does.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def _has_session(request: HttpRequest) -> bool:
 
 
 class UpdatePageCacheMiddleware(UpdateCacheMiddleware):
-    """Stores anonymous readers' pages; goes above SessionMiddleware and LocaleMiddleware."""
+    """Stores anonymous readers' pages; goes above SessionMiddleware."""
 
     def _should_update_cache(self, request: HttpRequest, response: HttpResponse) -> bool:
         if _has_session(request) or response.cookies:
