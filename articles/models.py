@@ -172,6 +172,9 @@ class Article(models.Model):
         worker processes) instead of rendering again; ignored unless self.body is `body`."""
         self._prerendered = (body, rendered)
 
+    # What render_body() derives from title, description and body (rerender_articles writes these).
+    RENDERED_FIELDS = ("body_html", "search_text", "word_count")
+
     def render_body(self) -> None:
         """Render and sanitize the Markdown once, here, so readers get stored HTML."""
         from articles.rendering import render

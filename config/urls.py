@@ -2,21 +2,25 @@
 
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.templatetags.static import static as static_url
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers ask for /favicon.ico on pages without <link rel=icon> (the admin's).
+
+    Resolved per request: the hashed static name exists only after collectstatic.
+    """
+    return HttpResponsePermanentRedirect(static_url("img/favicon.svg"))
+
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     # markdownx's URL names and paths, served by our locked-down views (editors only).
     path("markdownx/", include("articles.editor_views")),
     path("", include("blog.urls")),
-    # Browsers ask for /favicon.ico on every page without a <link rel=icon> (the admin's).
-    path(
-        "favicon.ico",
-        RedirectView.as_view(url=static_url("img/favicon.svg"), permanent=True),
-        name="favicon",
-    ),
+    path("favicon.ico", favicon, name="favicon"),
 ]
 
 if settings.DEBUG:

@@ -26,9 +26,11 @@ def article() -> Article:
 
 
 def test_restores_stale_html_without_bumping_version(article):
-    fresh_html, fresh_search = article.body_html, article.search_text
+    fresh_html, fresh_search, words = article.body_html, article.search_text, article.word_count
     version, updated_at = article.version, article.updated_at
-    Article.objects.filter(pk=article.pk).update(body_html="<p>régi</p>", search_text="regi")
+    Article.objects.filter(pk=article.pk).update(
+        body_html="<p>régi</p>", search_text="regi", word_count=1
+    )
 
     output = run(verbosity=2)
 
@@ -37,6 +39,7 @@ def test_restores_stale_html_without_bumping_version(article):
     assert '<span class="math math-inline">\\(\\sigma\\)</span>' in article.body_html
     assert "piszkozat" not in article.body_html
     assert article.search_text == fresh_search
+    assert article.word_count == words > 1
     assert article.version == version
     assert article.updated_at == updated_at
     assert "changed  hozam" in output

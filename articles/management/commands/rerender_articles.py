@@ -35,8 +35,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         verbosity: int = options["verbosity"]
         dry_run: bool = options["dry_run"]
+        fields = Article.RENDERED_FIELDS
         articles = Article.objects.order_by("pk").only(
-            "pk", "slug", "title", "description", "body", "body_html", "search_text", "version"
+            "pk", "slug", "title", "description", "body", "version", *fields
         )
         if options["slugs"]:
             articles = articles.filter(slug__in=options["slugs"])
@@ -48,9 +49,10 @@ class Command(BaseCommand):
         progress = verbosity >= 1 and total >= PROGRESS_MIN and self.stdout.isatty()
         changed = skipped = 0
         for index, article in enumerate(articles.iterator(chunk_size=200), start=1):
-            old_html, old_search = article.body_html, article.search_text
+            old = [getattr(article, name) for name in fields]
             article.render_body()
-            if (article.body_html, article.search_text) == (old_html, old_search):
+            new = {name: getattr(article, name) for name in fields}
+            if list(new.values()) == old:
                 if verbosity >= 3:
                     self.stdout.write(f"unchanged  {article.slug}")
             elif dry_run:
@@ -59,7 +61,7 @@ class Command(BaseCommand):
                     self.stdout.write(f"would change  {article.slug}")
             else:
                 written = Article.objects.filter(pk=article.pk, version=article.version).update(
-                    body_html=article.body_html, search_text=article.search_text
+                    **new
                 )
                 if written:
                     changed += 1
