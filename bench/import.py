@@ -3,6 +3,7 @@
     .venv/bin/python bench/import.py              # N = 1000
     .venv/bin/python bench/import.py --n 1000 5000
     .venv/bin/python bench/import.py --stub-renderer   # the importer alone, rendering stubbed
+    .venv/bin/python bench/import.py --jobs 1          # rendering in the importing process
 
 For each N: writes N variations of the articles in content/ (unique titles and slugs, bodies
 made seed-sized by joining the samples' bodies, images shared from content/kepek) into a temp
@@ -79,7 +80,7 @@ def generate(folder: Path, count: int) -> int:
     return total
 
 
-def child(folder: str, *, stub_renderer: bool) -> None:
+def child(folder: str, *, stub_renderer: bool, jobs: int | None) -> None:
     """Run in the child process: import once, print figures as JSON."""
     import django
 
@@ -100,7 +101,8 @@ def child(folder: str, *, stub_renderer: bool) -> None:
     started = time.perf_counter()
     failed = False
     try:
-        call_command("import_articles", folder, verbosity=0)
+        options = {"jobs": jobs} if jobs else {}  # default: the command's own choice
+        call_command("import_articles", folder, verbosity=0, **options)
     except CommandError:
         failed = True
     seconds = time.perf_counter() - started
@@ -116,9 +118,10 @@ def child(folder: str, *, stub_renderer: bool) -> None:
     )
 
 
-def run_child(env: dict[str, str], folder: Path, stub_renderer: bool) -> dict:
+def run_child(env: dict[str, str], folder: Path, stub_renderer: bool, jobs: int | None) -> dict:
     started = time.perf_counter()
     stub = ["--stub-renderer"] if stub_renderer else []
+    stub += ["--jobs", str(jobs)] if jobs else []
     result = subprocess.run(
         [sys.executable, __file__, "--child", str(folder), *stub],
         env=env,
@@ -135,7 +138,7 @@ def run_child(env: dict[str, str], folder: Path, stub_renderer: bool) -> dict:
     return figures
 
 
-def bench(count: int, stub_renderer: bool = False) -> dict:
+def bench(count: int, stub_renderer: bool = False, jobs: int | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="cikk-bench-") as temp:
         temp_path = Path(temp)
         folder = temp_path / "cikkek"
@@ -157,8 +160,8 @@ def bench(count: int, stub_renderer: bool = False) -> dict:
             cwd=ROOT,
             check=True,
         )
-        first = run_child(env, folder, stub_renderer)
-        again = run_child(env, folder, stub_renderer)
+        first = run_child(env, folder, stub_renderer, jobs)
+        again = run_child(env, folder, stub_renderer, jobs)
     if first["failed"] or first["articles"] != count:
         sys.exit(f"import failed: {first}")
     return {"n": count, "bytes": size, "first": first, "again": again}
@@ -187,17 +190,22 @@ def main() -> None:
         action="store_true",
         help="replace Markdown rendering by a copy of the body, to see the importer's own cost",
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        help="import_articles --jobs (default: the command's choice, one per CPU for a large run)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         sys.path.insert(0, str(ROOT))
-        child(args.child, stub_renderer=args.stub_renderer)
+        child(args.child, stub_renderer=args.stub_renderer, jobs=args.jobs)
         return
     if args.stub_renderer:
         print("(renderer stubbed out: figures show the importer's own cost)")
     results = []
     for count in args.n:
-        result = bench(count, args.stub_renderer)
+        result = bench(count, args.stub_renderer, args.jobs)
         report(result)
         results.append(result)
     if len(results) > 1:
