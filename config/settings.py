@@ -107,13 +107,16 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.page_cache.UpdatePageCacheMiddleware",
+    # Right below its partner: a cached page for an anonymous reader skips every middleware
+    # below (sessions, CSRF, auth, messages) both ways. The cache key follows the Vary headers
+    # learnt when the page was stored (the reader views send Vary: Cookie themselves).
+    "config.page_cache.FetchPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "config.page_cache.FetchPageCacheMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]

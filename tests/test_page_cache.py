@@ -41,16 +41,14 @@ def publish(title: str, slug: str) -> Article:
     )
 
 
-def test_production_settings_put_the_page_cache_around_the_session():
+def test_production_settings_answer_cache_hits_before_the_session_middleware():
+    """A hit skips sessions, CSRF, auth and messages; a miss is stored above them all."""
     from config import settings as production
 
     order = production.MIDDLEWARE
-    assert order.index(PAGE_CACHE[0]) < order.index(
-        "django.contrib.sessions.middleware.SessionMiddleware"
-    )
-    assert order.index(PAGE_CACHE[1]) > order.index(
-        "django.contrib.auth.middleware.AuthenticationMiddleware"
-    )
+    update, fetch = order.index(PAGE_CACHE[0]), order.index(PAGE_CACHE[1])
+    assert fetch == update + 1
+    assert fetch < order.index("django.contrib.sessions.middleware.SessionMiddleware")
     assert order[-1] == "axes.middleware.AxesMiddleware"
 
 
