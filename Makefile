@@ -16,9 +16,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Reinstalls only when pyproject.toml changed: a second `make` is fast.
+# Reinstalls only when pyproject.toml changed: a second `make` is fast. The s3 extra is
+# installed too, so the tests of the object-storage settings run everywhere.
 $(INSTALLED): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,s3]'
 	@touch $@
 
 # KaTeX, pinned in package-lock.json, from the npm registry; served as our own static files.
