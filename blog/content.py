@@ -1,6 +1,7 @@
-"""What reader pages derive from the stored, sanitized `body_html`: table of contents, word
-count, reading time and absolute links. The reader never runs Markdown: we parse the stored
-HTML (with the standard library's html.parser), once per distinct body per process."""
+"""What reader pages derive from the stored, sanitized `body_html`: table of contents, reading
+time (from the word count the renderer stored) and absolute links. The reader never runs
+Markdown: we parse the stored HTML (with the standard library's html.parser), once per distinct
+body per process."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from html.parser import HTMLParser
 
 from django.conf import settings
 
-WORDS_PER_MINUTE = 200
+from articles.rendering import WORDS_PER_MINUTE
+
 TOC_MIN_HEADINGS = 3
 _HEADING_TAGS = {"h1": 1, "h2": 2, "h3": 3}
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -27,12 +28,7 @@ class TocEntry:
 
 @dataclass(frozen=True)
 class BodyInfo:
-    words: int
     headings: list[TocEntry] = field(default_factory=list)
-
-    @property
-    def reading_minutes(self) -> int:
-        return reading_minutes(self.words)
 
     @property
     def toc(self) -> list[TocEntry]:
@@ -46,11 +42,10 @@ def reading_minutes(words: int) -> int:
 
 
 class _BodyParser(HTMLParser):
-    """Counts words of the visible text and collects h1–h3 that carry an id."""
+    """Collects h1–h3 that carry an id, with their text."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.words = 0
         self.headings: list[TocEntry] = []
         self._heading: tuple[int, str] | None = None
         self._heading_text: list[str] = []
@@ -84,14 +79,13 @@ class _BodyParser(HTMLParser):
         self._heading = None
 
     def handle_data(self, data: str) -> None:
-        self.words += len(_WORD.findall(data))
         if self._heading is not None:
             self._heading_text.append(data)
 
 
 @lru_cache(maxsize=512)
 def analyse_body(html: str) -> BodyInfo:
-    """Word count and headings of a stored body (cached by content: never stale)."""
+    """Headings of a stored body (cached by content: never stale)."""
     parser = _BodyParser()
     parser.feed(html or "")
     parser.close()
@@ -100,7 +94,7 @@ def analyse_body(html: str) -> BodyInfo:
         # Indent relative to the highest level present (an article may start at h2).
         top = min(h.level for h in headings)
         headings = [TocEntry(h.level - top + 1, h.id, h.text) for h in headings]
-    return BodyInfo(words=parser.words, headings=headings)
+    return BodyInfo(headings=headings)
 
 
 def absolute_url(url: str) -> str:
