@@ -103,10 +103,11 @@ def store_image(image: CheckedImage, storage: Storage | None = None) -> str:
     """Save the image under its content-hash name (once) and return the storage name."""
     storage = storage or default_storage
     name = image.storage_name
-    if not storage.exists(name):
-        saved = storage.save(name, ContentFile(image.data))
-        if saved != name:  # a race with another writer of the same bytes: keep one copy
-            storage.delete(saved)
+    if storage.exists(name):
+        return name  # stored before, and its renditions with it: nothing to do (the fast path)
+    saved = storage.save(name, ContentFile(image.data))
+    if saved != name:  # a race with another writer of the same bytes: keep one copy
+        storage.delete(saved)
     # Responsive renditions (480/960/1600 px, WebP + original format), once the import commits.
     from articles.renditions import make_renditions_on_commit
 
