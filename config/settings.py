@@ -169,6 +169,21 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite as a real server database: WAL lets readers (several gunicorn workers) read while
+    # one writer commits; synchronous=NORMAL is durable in WAL mode and skips an fsync per
+    # commit (the importer commits once per file); IMMEDIATE transactions take the write lock
+    # up front, so two writers wait for each other (busy timeout) instead of failing with
+    # "database is locked" half-way through a transaction.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

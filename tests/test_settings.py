@@ -300,3 +300,22 @@ def test_a_bucket_without_django_storages_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(config.environment.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ImproperlyConfigured, match=r"pip install 'cikk\[s3\]'"):
         media_storage_from_env({"CIKK_S3_BUCKET": "cikk-media"})
+
+
+def test_sqlite_runs_in_wal_mode_with_immediate_transactions(tmp_path):
+    """Several gunicorn workers read while the importer writes; a second writer waits."""
+    code = (
+        "import django; django.setup(); from django.db import connection; "
+        "c = connection.cursor(); "
+        "print(c.execute('PRAGMA journal_mode').fetchone()[0], "
+        "c.execute('PRAGMA synchronous').fetchone()[0], "
+        "connection.settings_dict['OPTIONS']['transaction_mode'])"
+    )
+    result = run(["-c", code], **PRODUCTION, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["wal", "1", "IMMEDIATE"]  # 1 = synchronous NORMAL
+
+
+def test_postgres_urls_get_no_sqlite_options():
+    values = settings_in(["DATABASES"], **PRODUCTION, DATABASE_URL="postgres://u:p@db/cikk")
+    assert "transaction_mode" not in values["DATABASES"]["default"].get("OPTIONS", {})
