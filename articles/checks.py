@@ -251,18 +251,6 @@ def _check_sections(prose: str) -> list[Finding]:
                 )
             )
         previous_level = level
-        if index > 0 and re.match(r"^\s*</?[a-zA-Z][^>]*>\s*$", lines[index - 1]):
-            findings.append(
-                Finding(
-                    "warning",
-                    "heading_after_html",
-                    _(
-                        "A „%(text)s” címsor közvetlenül HTML után áll, üres sor nélkül: "
-                        "a HTML-blokk része marad, nem lesz belőle címsor."
-                    )
-                    % {"text": text},
-                )
-            )
         following = headings[position + 1] if position + 1 < len(headings) else None
         end = following[0] if following else len(lines)
         has_content = any(line.strip() for line in lines[index + 1 : end])

@@ -60,6 +60,16 @@ def test_seed_findings(seed_article):
     assert not any("a jövő" in m for m in by_code["empty_section"])
     # The seed's math is balanced.
     assert not [code for code in by_code if code.startswith("math_")]
+    # Only what the renderer really gets wrong is reported: "## Gyártási Kihozatal…" right after
+    # </div> renders as a heading, so the seed has exactly these codes and no more.
+    assert set(by_code) == {
+        "todo",
+        "empty_section",
+        "missing_cover",
+        "missing_image",
+        "description_long",
+        "heading_h1",
+    }
     levels = {f.code: f.level for f in findings}
     assert levels["todo"] == levels["missing_cover"] == levels["missing_image"] == "error"
     assert levels["empty_section"] == "warning"
