@@ -177,11 +177,14 @@ class Article(models.Model):
 
     def render_body(self) -> None:
         """Render and sanitize the Markdown once, here, so readers get stored HTML."""
+        from articles.body_images import responsive_images
         from articles.rendering import render
 
         given = self.__dict__.pop("_prerendered", None)
         rendered = given[1] if given and given[0] == self.body else render(self.body)
-        self.body_html = rendered.html
+        # Idempotent; for a rendering made ahead of the write (importer workers), before its
+        # images were stored, this is what adds their srcsets.
+        self.body_html = responsive_images(rendered.html)
         self.word_count = rendered.word_count
         # The renderer's own plain text: parsing 30 KB of HTML again costs ~8 ms.
         text = rendered.text

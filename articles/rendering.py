@@ -31,6 +31,7 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from pymdownx.tilde import DeleteSubExtension
 
+from articles.body_images import responsive_images
 from articles.preprocess import Preprocessed, preprocess
 from articles.sanitize import Sanitizer
 from articles.text import make_slug
@@ -164,7 +165,7 @@ def render(text: str) -> Rendered:
         warnings.append(_("Kép alternatív szöveg nélkül: %(src)s") % {"src": src})
     words = len(_WORD.findall(clean.text))
     return Rendered(
-        html=clean.html,
+        html=responsive_images(clean.html),  # after sanitizing: only our own stored images
         headings=headings,
         math_inline=source.math_inline,
         math_display=source.math_display,
