@@ -36,7 +36,7 @@ import django
 import yaml
 from django.conf import settings
 from django.core.files.storage import Storage, default_storage
-from django.db import transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -59,6 +59,7 @@ from articles.rendering import Rendered, render
 from articles.text import make_slug
 
 _T = TypeVar("_T")
+_M = TypeVar("_M", bound=models.Model)
 
 CREATED = "created"
 UPDATED = "updated"
@@ -348,21 +349,24 @@ class Importer:
         self.storage = storage or default_storage
         self.images = ImageResolver()
         self._known: dict[str, set[str]] | None = None
+        # Every slug in the database when the run started, plus those written since: a file
+        # whose slug and path are in neither is new, and is inserted without looking it up.
+        self._known_slugs: set[str] = set()
         self._claimed: dict[str, str] = {}  # slug → source key, within this run
         self._verified: dict[str, tuple[str, int, int]] = {}  # sha256 → format, width, height
 
     def known_checksums(self) -> dict[str, set[str]]:
-        """source_path → checksums of its articles, read once with a single query."""
+        """source_path → checksums of its articles, read once with a single query (which
+        also reads every slug, see `_known_slugs`)."""
         if self._known is None:
             known: dict[str, set[str]] = {}
-            rows = (
-                Article.objects.exclude(source_path="")
-                .order_by()
-                .values_list("source_path", "source_checksum")
-            )
-            for path, checksum in rows.iterator(chunk_size=2000):
-                known.setdefault(path, set()).add(checksum)
-            self._known = known
+            slugs: set[str] = set()
+            rows = Article.objects.order_by().values_list("slug", "source_path", "source_checksum")
+            for slug, path, checksum in rows.iterator(chunk_size=2000):
+                slugs.add(slug)
+                if path:
+                    known.setdefault(path, set()).add(checksum)
+            self._known, self._known_slugs = known, slugs
         return self._known
 
     def run(self, paths: Iterable[str | Path], *, jobs: int = 1) -> Iterator[Outcome]:
@@ -580,11 +584,22 @@ class Importer:
                     raise _DryRunRollback
         except _DryRunRollback:
             pass
+        except IntegrityError as exc:
+            # A new file is inserted without a look-up (see _write); the unique constraints
+            # are the guard against a row another writer added since the run started.
+            for name in new_media:
+                self.storage.delete(name)
+            self._known_slugs.add(source.slug)  # the next attempt looks it up
+            raise SourceError(
+                f"slug '{source.slug}' (or an author or tag of it) was written by someone else "
+                f"during the import; nothing of this file was saved, import it again ({exc})"
+            ) from None
         except BaseException:
             for name in new_media:
                 self.storage.delete(name)
             raise
         self._claimed[source.slug] = key
+        self._known_slugs.add(source.slug)
         if not self.dry_run:
             self.known_checksums().setdefault(key, set()).add(checksum)
         prepared.outcome.status = status
@@ -607,7 +622,9 @@ class Importer:
 
     def _write(self, prepared: _Prepared, rendered: Rendered | None, new_media: list[str]) -> str:
         source, checked = prepared.source, prepared.checked
-        article = self._find_article(source, prepared.key, prepared.outcome)
+        # A slug and a path the run has never seen: a new article, no look-up needed.
+        unseen = prepared.key not in self.known_checksums() and source.slug not in self._known_slugs
+        article = None if unseen else self._find_article(source, prepared.key, prepared.outcome)
         created = article is None
         if article is not None and not self.force:
             if article.edited_since_import:
@@ -635,11 +652,15 @@ class Importer:
         article.source_path = prepared.key
         article.source_checksum = prepared.checksum
         self._set_cover(article, source, checked)
-        article.save()
-        Article.objects.filter(pk=article.pk).update(imported_version=F("version"))
-        article.imported_version = article.version
+        if created:  # save() keeps the first version: one INSERT, no UPDATE after it
+            article.imported_version = article.version
+            article.save()
+        else:
+            article.save()
+            Article.objects.filter(pk=article.pk).update(imported_version=F("version"))
+            article.imported_version = article.version
         self._set_authors(article, source.authors, replace=not created)
-        self._set_tags(article, source.tags)
+        self._set_tags(article, source.tags, replace=not created)
         return CREATED if created else UPDATED
 
     @staticmethod
@@ -663,9 +684,10 @@ class Importer:
     def _set_authors(article: Article, names: list[str], *, replace: bool) -> None:
         by_slug = {make_slug(name): name for name in names}
         authors = {a.slug: a for a in Author.objects.filter(slug__in=list(by_slug))}
-        for slug, name in by_slug.items():
-            if slug not in authors:
-                authors[slug] = Author.objects.create(name=name, slug=slug)
+        missing = [
+            Author(name=name, slug=slug) for slug, name in by_slug.items() if slug not in authors
+        ]
+        authors.update((a.slug, a) for a in _bulk_create(Author, missing))
         if replace:
             Byline.objects.filter(article=article).delete()
         Byline.objects.bulk_create(
@@ -674,13 +696,29 @@ class Importer:
         )
 
     @staticmethod
-    def _set_tags(article: Article, names: list[str]) -> None:
+    def _set_tags(article: Article, names: list[str], *, replace: bool) -> None:
         by_slug = {make_slug(name, max_length=100): name for name in names}
+        if not by_slug and not replace:
+            return
         tags = {t.slug: t for t in Tag.objects.filter(slug__in=list(by_slug))}
-        for slug, name in by_slug.items():
-            if slug not in tags:
-                tags[slug] = Tag.objects.create(name=name, slug=slug)
-        article.tags.set(list(tags.values()))
+        missing = [Tag(name=name, slug=slug) for slug, name in by_slug.items() if slug not in tags]
+        tags.update((t.slug, t) for t in _bulk_create(Tag, missing))
+        if replace:
+            article.tags.set(list(tags.values()))
+        else:  # a new article has no tags yet: insert the links, nothing to compare
+            through = Article.tags.through
+            through.objects.bulk_create(through(article=article, tag=tag) for tag in tags.values())
+
+
+def _bulk_create(model: type[_M], objects: list[_M]) -> list[_M]:
+    """One INSERT for all; row by row where the database cannot return the new keys."""
+    if not objects:
+        return []
+    if connection.features.can_return_rows_from_bulk_insert:
+        return model.objects.bulk_create(objects)
+    for obj in objects:
+        obj.save(force_insert=True)
+    return objects
 
 
 def import_paths(

@@ -660,6 +660,62 @@ def test_an_unchanged_file_writes_nothing(tmp_path):
     assert len(queries) == 1  # the one query that reads every known checksum
 
 
+def test_a_new_file_is_inserted_without_looking_it_up(tmp_path):
+    Author.objects.create(name="Kiss Éva", slug="kiss-eva")
+    path = article_file(tmp_path, extra="tags: [Nvidia, Új címke]")
+    importer = Importer()
+    importer.known_checksums()  # the run's one up-front query
+
+    with CaptureQueriesContext(connection) as queries:
+        outcome = importer.import_file(path)
+
+    assert outcome.status == CREATED, outcome.reason
+    article = Article.objects.get()
+    assert article.imported_version == article.version == 1
+    assert article.edited_since_import is False
+    assert [a.name for a in article.author_list()] == ["Kiss Éva"]
+    assert sorted(t.name for t in article.tags.all()) == ["Nvidia", "Új címke"]
+    statements = [q["sql"].lstrip().split()[0].upper() for q in queries]
+    # No SELECT of the article by slug or path and no UPDATE after the INSERT: one read of
+    # the authors, one of the tags, and one INSERT per table.
+    assert statements.count("SELECT") == 2, statements
+    assert "UPDATE" not in statements
+    assert statements.count("INSERT") == 4, statements  # article, bylines, tags, tag links
+
+
+def test_a_slug_written_by_someone_else_during_the_run_fails_the_file_cleanly(tmp_path):
+    path = article_file(tmp_path, body="![kép](kep.png)\n")
+    (tmp_path / "kep.png").write_bytes(png_bytes())
+    importer = Importer()
+    importer.known_checksums()  # the run starts: no such slug yet
+    Article.objects.create(title="Próba cikk", slug="proba-cikk", body="Kézzel írt.")
+    before = db_state()
+
+    outcome = importer.import_file(path)
+
+    assert outcome.status == FAILED
+    assert "slug 'proba-cikk'" in outcome.reason
+    assert "written by someone else during the import" in outcome.reason
+    assert db_state() == before
+    assert media_files() == set()
+    # Tried again in the same run, the file is looked up and meets the admin's article.
+    again = importer.import_file(path)
+    assert again.status == SKIPPED
+    assert "written in the admin" in again.reason
+
+
+def test_a_file_imported_earlier_in_the_run_is_looked_up_again(tmp_path):
+    first = article_file(tmp_path, "a.md", title="Régi cím")
+    importer = Importer()
+    assert importer.import_file(first).status == CREATED
+    article_file(tmp_path, "a.md", title="Új cím")
+
+    outcome = importer.import_file(first)
+
+    assert outcome.status == UPDATED, outcome.reason
+    assert Article.objects.get().slug == "uj-cim"
+
+
 def test_a_changed_file_updates_its_article(tmp_path):
     path = article_file(tmp_path, body="Régi szöveg.\n")
     import_one(path)
