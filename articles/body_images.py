@@ -30,10 +30,12 @@ SIZES = "(min-width: 44rem) 42rem, 100vw"
 
 _STORED_NAME = re.compile(r"images/[0-9a-f]{32}\.(?:jpg|png|gif|webp)")
 _NAME_AT_END = re.compile(r"(images/[0-9a-f]{32}\.(?:jpg|png|gif|webp))\Z")
-# The sanitizer's serializer quotes every attribute value with " and escapes " inside it, so
-# this matches exactly one <img> tag, however odd its alt text (a ">" in alt included).
-_IMG = re.compile(r"<img((?:\s+[^\s=>/\"']+(?:=\"[^\"]*\")?)*)\s*/?>")
-_ATTR = re.compile(r"\s+([^\s=>/\"']+)(?:=\"([^\"]*)\")?")
+# The sanitizer's serializer quotes every attribute value (with ' when the value holds a " but
+# no ', else with " and " escaped), so this matches exactly one <img> tag, however odd its alt
+# text (a ">" in alt included). A tag it does not match is left as it is.
+_VALUE = r"(?:=(?:\"([^\"]*)\"|'([^']*)'))?"
+_IMG = re.compile(r"<img((?:\s+[^\s=>/\"']+" + _VALUE + r")*)\s*/?>")
+_ATTR = re.compile(r"\s+([^\s=>/\"']+)" + _VALUE)
 _EXIF_ORIENTATION = 0x0112
 
 
@@ -88,7 +90,7 @@ def _read_size(name: str) -> tuple[int, int]:
 
 def _rewrite(match: re.Match[str]) -> str:
     tag = match.group(0)
-    attrs = [(key.lower(), value) for key, value in _ATTR.findall(match.group(1))]
+    attrs = [(key.lower(), dq or sq) for key, dq, sq in _ATTR.findall(match.group(1))]
     keys = {key for key, _value in attrs}
     if "srcset" in keys:
         return tag
