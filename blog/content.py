@@ -108,9 +108,24 @@ def absolute_url(url: str) -> str:
     return settings.CIKK_SITE_URL + (url if url.startswith("/") else "/" + url)
 
 
-_ROOT_RELATIVE = re.compile(r"""(\s(?:src|href|srcset)=)(["'])/(?!/)""")
+_ROOT_RELATIVE = re.compile(r"""(\s(?:src|href)=)(["'])/(?!/)""")
+_SRCSET = re.compile(r"""(\ssrcset=)(["'])([^"']*)\2""")
+_SRCSET_CANDIDATE = re.compile(r"(^|,\s*)/(?!/)")
 
 
 def absolutize_html(html: str) -> str:
-    """Make root-relative links and image sources absolute, for feed readers."""
-    return _ROOT_RELATIVE.sub(lambda m: f"{m.group(1)}{m.group(2)}{settings.CIKK_SITE_URL}/", html)
+    """Make root-relative links and image sources absolute, for feed readers.
+
+    Every candidate of a srcset counts, not only the first (body images list several).
+    """
+    base = settings.CIKK_SITE_URL
+    html = _ROOT_RELATIVE.sub(lambda m: f"{m.group(1)}{m.group(2)}{base}/", html)
+    return _SRCSET.sub(
+        lambda m: (
+            m.group(1)
+            + m.group(2)
+            + _SRCSET_CANDIDATE.sub(lambda c: f"{c.group(1)}{base}/", m.group(3))
+            + m.group(2)
+        ),
+        html,
+    )

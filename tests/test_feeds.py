@@ -118,3 +118,21 @@ def test_sitemap(client, articles):
     assert f"{SITE}/cimke/chipek/" in entries
     assert not any("rejtett" in loc or "holnapi" in loc for loc in entries)
     assert len(entries) == 1 + 2 + 3 + 1  # home, articles, authors, tags
+
+
+def test_absolutize_html_makes_every_srcset_candidate_absolute(settings):
+    from blog.content import absolutize_html
+
+    settings.CIKK_SITE_URL = "https://cikk.example"
+    html = (
+        '<picture><source type="image/webp" srcset="/media/a-480w.webp 480w, '
+        '/media/a-960w.webp 960w"><img src="/media/a.png" '
+        'srcset="/media/a-480w.png 480w, https://cdn.example/a.png 2000w" alt=""></picture>'
+        '<a href="//other.example/x">x</a>'
+    )
+    out = absolutize_html(html)
+    assert 'srcset="https://cikk.example/media/a-480w.webp 480w, ' in out
+    assert "https://cikk.example/media/a-960w.webp 960w" in out
+    assert 'src="https://cikk.example/media/a.png"' in out
+    assert "https://cikk.example/media/a-480w.png 480w, https://cdn.example/a.png 2000w" in out
+    assert 'href="//other.example/x"' in out
