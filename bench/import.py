@@ -99,6 +99,7 @@ def child(folder: str, *, stub_renderer: bool, jobs: int | None) -> None:
         Article.render_body = copy_body
 
     started = time.perf_counter()
+    cpu_started = time.process_time()
     failed = False
     try:
         options = {"jobs": jobs} if jobs else {}  # default: the command's own choice
@@ -106,10 +107,12 @@ def child(folder: str, *, stub_renderer: bool, jobs: int | None) -> None:
     except CommandError:
         failed = True
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     print(
         json.dumps(
             {
                 "seconds": seconds,
+                "cpu": cpu,
                 "failed": failed,
                 "articles": Article.objects.count(),
                 "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
@@ -175,6 +178,9 @@ def report(result: dict) -> None:
         f"({first['seconds']:.2f} s in the command, {first['wall']:.2f} s wall), "
         f"peak RSS {first['maxrss_kb'] / 1024:.0f} MB"
     )
+    # The importing process's own CPU (render workers not included): unlike the rates, it
+    # hardly depends on what else the machine is doing.
+    print(f"    importing process CPU: {first['cpu'] / n * 1000:.1f} ms per article")
     print(
         f"  unchanged import: {n / again['seconds']:8.1f} files/s "
         f"({again['seconds']:.2f} s in the command, {again['wall']:.2f} s wall), "
