@@ -13,25 +13,18 @@ from html.parser import HTMLParser
 
 from django.conf import settings
 
-from articles.rendering import WORDS_PER_MINUTE
+from articles.rendering import WORDS_PER_MINUTE, Heading
 
 TOC_MIN_HEADINGS = 3
 _HEADING_TAGS = {"h1": 1, "h2": 2, "h3": 3}
 
 
 @dataclass(frozen=True)
-class TocEntry:
-    level: int
-    id: str
-    text: str
-
-
-@dataclass(frozen=True)
 class BodyInfo:
-    headings: list[TocEntry] = field(default_factory=list)
+    headings: list[Heading] = field(default_factory=list)
 
     @property
-    def toc(self) -> list[TocEntry]:
+    def toc(self) -> list[Heading]:
         """The table of contents, only for articles with three or more headings."""
         return self.headings if len(self.headings) >= TOC_MIN_HEADINGS else []
 
@@ -46,7 +39,7 @@ class _BodyParser(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.headings: list[TocEntry] = []
+        self.headings: list[Heading] = []
         self._heading: tuple[int, str] | None = None
         self._heading_text: list[str] = []
         self._depth = 0
@@ -75,7 +68,7 @@ class _BodyParser(HTMLParser):
         level, heading_id = self._heading
         text = " ".join("".join(self._heading_text).split())
         if text:
-            self.headings.append(TocEntry(level, heading_id, text))
+            self.headings.append(Heading(level, heading_id, text))
         self._heading = None
 
     def handle_data(self, data: str) -> None:
@@ -93,7 +86,7 @@ def analyse_body(html: str) -> BodyInfo:
     if headings:
         # Indent relative to the highest level present (an article may start at h2).
         top = min(h.level for h in headings)
-        headings = [TocEntry(h.level - top + 1, h.id, h.text) for h in headings]
+        headings = [Heading(h.level - top + 1, h.id, h.text) for h in headings]
     return BodyInfo(headings=headings)
 
 

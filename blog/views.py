@@ -159,23 +159,32 @@ def _json_ld(article: Article, authors: list[Author], context: dict) -> dict:
     return data
 
 
+def _owner_page(request: HttpRequest, template: str, name: str, owner, match, empty: str):
+    """An author's or a tag's page: its published articles, paginated; 404 when it has none."""
+    page = paginate(request, _listing(Article.objects.published().filter(Exists(match))))
+    if not page.paginator.count:
+        raise Http404(empty)
+    context = {
+        name: owner,
+        "page": page,
+        "articles": page.object_list,
+        "canonical": canonical_for(owner.get_absolute_url(), page),
+    }
+    return render(request, template, context)
+
+
 @require_safe
 @conditional()
 def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
     author = get_object_or_404(Author, slug=slug)
     bylines = Byline.objects.filter(article=OuterRef("pk"), author=author)
-    page = paginate(request, _listing(Article.objects.published().filter(Exists(bylines))))
-    if not page.paginator.count:
-        raise Http404("Ennek a szerzőnek még nincs megjelent cikke.")
-    return render(
+    return _owner_page(
         request,
         "blog/author.html",
-        {
-            "author": author,
-            "page": page,
-            "articles": page.object_list,
-            "canonical": canonical_for(author.get_absolute_url(), page),
-        },
+        "author",
+        author,
+        bylines,
+        "Ennek a szerzőnek még nincs megjelent cikke.",
     )
 
 
@@ -184,18 +193,8 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tag = get_object_or_404(Tag, slug=slug)
     tagged = Article.tags.through.objects.filter(article=OuterRef("pk"), tag=tag)
-    page = paginate(request, _listing(Article.objects.published().filter(Exists(tagged))))
-    if not page.paginator.count:
-        raise Http404("Ebben a témában még nincs megjelent cikk.")
-    return render(
-        request,
-        "blog/tag.html",
-        {
-            "tag": tag,
-            "page": page,
-            "articles": page.object_list,
-            "canonical": canonical_for(tag.get_absolute_url(), page),
-        },
+    return _owner_page(
+        request, "blog/tag.html", "tag", tag, tagged, "Ebben a témában még nincs megjelent cikk."
     )
 
 
