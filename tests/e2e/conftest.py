@@ -82,3 +82,35 @@ def page(browser, live_server) -> Iterator[RecordingPage]:
     recording = RecordingPage(context.new_page())
     yield recording
     context.close()
+
+
+SEED_SLUG = "megeri-nvidiaba-fektetni"
+
+
+@pytest.fixture
+def released_seed(seed_path, tmp_path):
+    """The magazine's own article, imported by the real importer and released for the test.
+
+    The seed names two images the repository does not have (`/Befalapok2/otp.jpg`,
+    `/NVIDIA/nvda.png`); stand-ins drawn by Pillow are put at those paths under --assets so the
+    page requests nothing that fails.
+    """
+    from django.utils import timezone
+    from PIL import Image
+
+    from articles.importing import Importer
+    from articles.models import Article
+
+    assets = tmp_path / "assets"
+    (assets / "Befalapok2").mkdir(parents=True)
+    (assets / "NVIDIA").mkdir()
+    Image.new("RGB", (1200, 630), "#1f6f50").save(assets / "Befalapok2" / "otp.jpg", "JPEG")
+    Image.new("RGB", (800, 800), "#76b900").save(assets / "NVIDIA" / "nvda.png", "PNG")
+
+    outcomes = list(Importer(assets=assets).run([seed_path]))
+    assert [outcome.status for outcome in outcomes] == ["created"], [o.line() for o in outcomes]
+    article = Article.objects.get(slug=SEED_SLUG)
+    article.released = True
+    article.date = min(article.date, timezone.now())
+    article.save()
+    return article
