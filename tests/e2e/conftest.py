@@ -56,7 +56,19 @@ class RecordingPage:
         self.requests: list[str] = []
         self.console_errors: list[str] = []
         self.page_errors: list[str] = []
+        # Requests that failed outright or were answered with an HTTP error status.
+        self.failed_requests: list[str] = []
         page.on("request", lambda request: self.requests.append(request.url))
+        page.on(
+            "requestfailed",
+            lambda request: self.failed_requests.append(f"{request.url} {request.failure}"),
+        )
+        page.on(
+            "response",
+            lambda response: self.failed_requests.append(f"{response.url} {response.status}")
+            if response.status >= 400
+            else None,
+        )
         page.on(
             "console",
             lambda msg: self.console_errors.append(msg.text) if msg.type == "error" else None,
