@@ -4,6 +4,7 @@ never a downloaded browser, and every request kept on 127.0.0.1."""
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -126,3 +127,61 @@ def released_seed(seed_path, tmp_path):
     article.date = min(article.date, timezone.now())
     article.save()
     return article
+
+
+# --- Independent validators: the Nu Html Checker (vnu-jar) and axe-core, both from npm ---------
+
+REPO = Path(__file__).resolve().parents[2]
+VNU_JAR = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
+SAMPLE_WITH_HTML = REPO / "content" / "kamatos-kamat.md"
+
+
+def missing_tool(reason: str) -> None:
+    """A validator that is not installed skips the test locally and fails it on CI."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (.ci/run must install it; with CI=true this is never a skip)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def vnu_command() -> list[str]:
+    """`java -jar vnu.jar`: the machine's Java running the checker pinned in package-lock.json."""
+    java = shutil.which("java")
+    if java is None:
+        missing_tool("Java is not installed (apt-get install default-jre-headless)")
+    if not VNU_JAR.is_file():
+        missing_tool(f"the Nu Html Checker is missing at {VNU_JAR} (npm ci --ignore-scripts)")
+    return [java, "-jar", str(VNU_JAR)]
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's browser bundle, pinned in package-lock.json."""
+    if not AXE_JS.is_file():
+        missing_tool(f"axe-core is missing at {AXE_JS} (npm ci --ignore-scripts)")
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def reader_pages(released_seed) -> dict[str, tuple[str, int]]:
+    """The reader pages both validators check, as name → (path, expected status): the home,
+    the seed's article, its author, a search with results, a tag, a sample article with raw
+    HTML (a house table and math) from content/, and the 404 page."""
+    from articles.importing import Importer
+    from articles.models import Article
+
+    outcomes = list(Importer().run([SAMPLE_WITH_HTML]))
+    assert [outcome.status for outcome in outcomes] == ["created"], [o.line() for o in outcomes]
+    sample = Article.objects.get(slug="kamatos-kamat")
+    author = released_seed.author_list()[0]
+    tag = sample.tags.order_by("slug").first()
+    return {
+        "home": ("/", 200),
+        "article": (released_seed.get_absolute_url(), 200),
+        "author": (author.get_absolute_url(), 200),
+        "search": ("/kereses/?q=nvidia", 200),
+        "tag": (tag.get_absolute_url(), 200),
+        "sample": (sample.get_absolute_url(), 200),
+        "not_found": ("/nincs-ilyen-oldal/", 404),
+    }
