@@ -163,17 +163,42 @@ def axe_source() -> str:
     return AXE_JS.read_text(encoding="utf-8")
 
 
+# Everything else content.css styles and the seed lacks: code with Pygments colours, a formula
+# KaTeX cannot parse, a footnote, a quotation, struck-out text, a Markdown table.
+SHOWCASE_BODY = r"""Egy képlet, amit a szerző elrontott: $$ \frac{1} $$, és egy jó: $$ x^2 $$.
+
+> Idézet egy elemzésből, `inline kóddal` és ~~áthúzott~~ szöveggel.[^1]
+
+```python
+# Kamatos kamat, évente
+def future_value(principal: float, rate: float = 0.05, years: int = 10) -> float:
+    '''Jövőbeli érték.'''
+    return round(principal * (1 + rate) ** years, 2)  # forintban
+```
+
+| Év | Hozam |
+| --- | ---: |
+| 2023 | 12,5 % |
+| 2024 | 8,1 % |
+
+[^1]: Egy lábjegyzet [hivatkozással](https://example.com/).
+"""
+
+
 @pytest.fixture
 def reader_pages(released_seed) -> dict[str, tuple[str, int]]:
     """The reader pages both validators check, as name → (path, expected status): the home,
     the seed's article, its author, a search with results, a tag, a sample article with raw
-    HTML (a house table and math) from content/, and the 404 page."""
+    HTML (a house table and math) from content/, an article with the rest of what content.css
+    styles, and the 404 page."""
     from articles.importing import Importer
     from articles.models import Article
+    from blog.factories import make_article
 
     outcomes = list(Importer().run([SAMPLE_WITH_HTML]))
     assert [outcome.status for outcome in outcomes] == ["created"], [o.line() for o in outcomes]
     sample = Article.objects.get(slug="kamatos-kamat")
+    showcase = make_article("Kód, lábjegyzet és egy hibás képlet", body=SHOWCASE_BODY)
     author = released_seed.author_list()[0]
     tag = sample.tags.order_by("slug").first()
     return {
@@ -183,5 +208,6 @@ def reader_pages(released_seed) -> dict[str, tuple[str, int]]:
         "search": ("/kereses/?q=nvidia", 200),
         "tag": (tag.get_absolute_url(), 200),
         "sample": (sample.get_absolute_url(), 200),
+        "showcase": (showcase.get_absolute_url(), 200),
         "not_found": ("/nincs-ilyen-oldal/", 404),
     }
