@@ -114,6 +114,9 @@ def normalise_description(text: str) -> str:
 _FENCE_RE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})", re.MULTILINE)
 _COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _INLINE_CODE_RE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.DOTALL)
+# `<![…>` outside foreign content: a browser reads a bogus comment up to the first ">";
+# html.parser (Python < 3.13) raises AssertionError on it instead.
+_MARKED_SECTION_RE = re.compile(r"<!\[[^>]*>?")
 _TODO_RE = re.compile(r"\b(TODO|FIXME)\b")
 _ATX_HEADING_RE = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t#]*$")
 _MD_IMAGE_RE = re.compile(r"!\[(?P<alt>[^\]]*)\]\(\s*<?(?P<src>[^)\s>]+)>?(?:\s+[\"'][^)]*)?\)")
@@ -179,8 +182,11 @@ def _images_and_links(prose: str) -> tuple[list[_Image], list[str]]:
     images = [_Image(m.group("src"), m.group("alt")) for m in _MD_IMAGE_RE.finditer(prose)]
     links = [m.group("href") for m in _MD_LINK_RE.finditer(prose)]
     collector = _TagCollector()
-    collector.feed(prose)
-    collector.close()
+    try:
+        collector.feed(_MARKED_SECTION_RE.sub("", prose))
+        collector.close()
+    except AssertionError:  # another html.parser quirk: keep what was collected so far
+        pass
     images += [_Image(a.get("src") or "", a.get("alt")) for a in collector.images]
     return images, links + collector.links
 

@@ -147,6 +147,22 @@ def test_removed_html_is_reported():
     assert "script" in findings[0].message
 
 
+@pytest.mark.parametrize(
+    "declaration",
+    ['<![><img src="]><img src=x onerror=alert(1)//">', "<!x y", "<![CDATA[x", "<!-"],
+)
+def test_malformed_declarations_do_not_crash_the_checks(declaration):
+    """html.parser (Python < 3.13) raises AssertionError on `<![>` and friends (an HTML5
+    Security Cheatsheet payload): the checks, and with them the admin's change page, list and
+    `check_articles`, must survive it and still see the images around it."""
+    body = f'<img src="/x/elotte.png" alt="a">\n\n{declaration}\n\n<img src="/x/utana.png">'
+    article = make("deklaracio", body=body)
+    findings = check_article(article)
+    missing = " ".join(f.message for f in findings if f.code == "missing_image")
+    assert "elotte.png" in missing and "utana.png" in missing
+    assert check_articles([article])[article.pk] == findings
+
+
 def test_images_alt_and_local_media():
     buffer = io.BytesIO()
     Image.new("RGB", (2, 2)).save(buffer, "PNG")
