@@ -60,7 +60,7 @@ def accepted(name: str, message: dict) -> bool:
     )
 
 
-def test_reader_pages_are_valid_html(reader_pages, vnu_command, tmp_path):
+def test_reader_pages_are_valid_html(vnu_command, reader_pages, tmp_path):
     client = Client()
     files: list[Path] = []
     for name, (path, status) in reader_pages.items():
