@@ -189,6 +189,26 @@ def test_the_seed_fits_a_phone_and_its_tables_scroll(page, live_server, released
         assert state["thPosition"] == "sticky", state
         assert state["thBottom"] == "2px", state
         assert state["thBackground"] not in {"rgba(0, 0, 0, 0)", "transparent"}, state
-    # Scrolling the tables did not make the page any wider.
+    # A display formula wider than the phone (the seed's L(N, D, C) = …) scrolls in its own
+    # box: the renderer's div.math-display or KaTeX's span.katex-display inside it.
+    formulas = page.page.eval_on_selector_all(
+        ".article-body .math-display",
+        """els => els.map(el => {
+          const boxes = [el, ...el.querySelectorAll(".katex-display")];
+          const wide = boxes.filter(box => box.scrollWidth > box.clientWidth);
+          const scrolled = wide.map(box => {
+            box.scrollLeft = 30;
+            const left = box.scrollLeft;
+            box.scrollLeft = 0;
+            return left;
+          });
+          return {wide: wide.length, scrolled, width: el.getBoundingClientRect().width};
+        })""",
+    )
+    assert len(formulas) == SEED_DISPLAY_FORMULAS
+    assert any(f["wide"] for f in formulas), formulas
+    assert all(left > 0 for f in formulas for left in f["scrolled"]), formulas
+    assert all(f["width"] <= PHONE for f in formulas), formulas
+    # Scrolling the tables and formulas did not make the page any wider.
     assert page.page.evaluate("document.documentElement.scrollWidth") <= PHONE
     _assert_clean(page)
