@@ -1,7 +1,8 @@
 """Search over published articles: title, description and body, ranked, accent-insensitive.
 
 PostgreSQL: full-text search with the `hungarian_unaccent` configuration (migration
-0002_search: unaccent + Hungarian stemming), weighted title (A) > description (B) > body (C).
+0002_search: unaccent + Hungarian stemming), weighted title (A) > description (B) > body (C),
+against the stored, GIN-indexed `search_vector` column (migration 0005_search_vector).
 Elsewhere (SQLite): every folded query term must occur in `Article.search_text` (accent-folded,
 lower-case title + description + text, kept on save); the rank counts where each term first
 occurs (title > description > body), computed in SQL so pagination stays in the database.
@@ -18,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Expression, F, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Length, StrIndex
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
@@ -87,21 +88,31 @@ def _search_portable(base: QuerySet[Article], query: Query) -> QuerySet[Article]
     return qs.annotate(rank=rank).order_by("-rank", "-date", "-pk")
 
 
-def _search_postgresql(base: QuerySet[Article], query: Query) -> QuerySet[Article]:
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+class _StoredVector(Expression):
+    """`articles_article.search_vector`: the column migration 0005 adds on PostgreSQL only,
+    which the Article model therefore does not declare."""
 
-    vector = (
-        SearchVector("title", weight="A", config=SEARCH_CONFIG)
-        + SearchVector("description", weight="B", config=SEARCH_CONFIG)
-        + SearchVector("search_text", weight="C", config=SEARCH_CONFIG)
-    )
+    def __init__(self) -> None:
+        from django.contrib.postgres.search import SearchVectorField
+
+        super().__init__(output_field=SearchVectorField())
+
+    def as_sql(self, compiler, connection):
+        return f"{compiler.quote_name_unless_alias(Article._meta.db_table)}.search_vector", []
+
+
+def _search_postgresql(base: QuerySet[Article], query: Query) -> QuerySet[Article]:
+    """Match (GIN index) and rank against the stored vector, never one computed per row."""
+    from django.contrib.postgres.search import SearchQuery, SearchRank
+
     # Terms are letters and digits only (no tsquery operators), so this raw query is always
     # valid: every term must match, each as a stemmed prefix ("hozam" finds "hozamok").
     raw = " & ".join(f"{term}:*" for term in query.terms)
     search_query = SearchQuery(raw, config=SEARCH_CONFIG, search_type="raw")
     return (
-        base.annotate(search=vector, rank=SearchRank(vector, search_query))
+        base.alias(search=_StoredVector())
         .filter(search=search_query)
+        .annotate(rank=SearchRank(_StoredVector(), search_query))
         .order_by(F("rank").desc(), "-date", "-pk")
     )
 
