@@ -119,3 +119,42 @@ def test_404_has_no_validators(client, db):
 def test_head_requests_are_conditional_too(client, article):
     etag = client.head("/").headers["ETag"]
     assert client.head("/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+@pytest.mark.parametrize("url", ["/cikk/elso/", "/szerzo/egri-mate/", "/", "/feed/rss/"])
+def test_renaming_an_author_changes_the_validators_and_the_page(client, article, url):
+    from articles.models import Author
+
+    first = client.get(url)
+    author = Author.objects.get(slug="egri-mate")
+    author.name = "Egri Máté Péter"
+    author.save()
+    again = client.get(url, HTTP_IF_NONE_MATCH=first.headers["ETag"])
+    assert again.status_code == 200
+    assert "Egri Máté Péter" in again.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/cikk/elso/", "/cimke/chipek/"])
+def test_renaming_or_deleting_a_tag_changes_the_validators(client, article, url):
+    from articles.models import Tag
+
+    first = client.get(url)
+    tag = Tag.objects.get(slug="chipek")
+    tag.name = "Félvezető chipek"
+    tag.save()
+    renamed = client.get(url, HTTP_IF_NONE_MATCH=first.headers["ETag"])
+    assert renamed.status_code == 200
+    assert "Félvezető chipek" in renamed.content.decode()
+    if url == "/cikk/elso/":
+        tag.delete()
+        gone = client.get(url, HTTP_IF_NONE_MATCH=renamed.headers["ETag"])
+        assert gone.status_code == 200
+        assert "Félvezető chipek" not in gone.content.decode()
+
+
+def test_renaming_an_author_does_not_bump_the_article_version(article):
+    from articles.models import Author
+
+    version = Article.objects.get(pk=article.pk).version
+    Author.objects.filter(slug="egri-mate").get().save()
+    assert Article.objects.get(pk=article.pk).version == version
