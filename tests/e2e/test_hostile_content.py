@@ -115,7 +115,7 @@ AUDIT = """
       const src = el.getAttribute("src");
       const type = (el.getAttribute("type") || "").toLowerCase();
       if (src !== null) {
-        if (!new URL(src, location.href).href.startsWith(location.origin + "/static/")) {
+        if (new URL(src, location.href).origin !== location.origin) {
           findings.push("foreign script " + describe(el));
         }
       } else if (type === "application/ld+json" || type === "application/json") {
@@ -251,6 +251,15 @@ def watched(request, browser, live_server) -> Iterator[Watched]:
     context.close()
 
 
+def assert_math_processed(page, selector: str) -> None:
+    """KaTeX went through every formula (hostile ones included) and typeset the good one."""
+    formulas = page.locator(f"{selector} .math")
+    assert formulas.count() > 10
+    assert page.evaluate(TYPESET, selector)
+    good = formulas.first
+    assert good.locator(".katex").count() == 1 and good.locator(".katex-error").count() == 0
+
+
 def markers(payload: Payload) -> list[str]:
     before = f"Jel {payload.number} előtte."
     return [before] if payload.alone else [before, f"Jel {payload.number} utána."]
@@ -326,8 +335,7 @@ def test_article_body(watched, live_server, hostile):
     watched.open(live_server.url + hostile.main.get_absolute_url(), ".article-body")
     page = watched.page
     assert page.locator("h1").inner_text() == "Ártalmatlan marad"
-    # KaTeX typeset the good formula and the hostile ones without running anything.
-    assert page.locator(".article-body .katex").count() >= 10
+    assert_math_processed(page, ".article-body")
     expected = [m for p in hostile.payloads if not p.alone for m in markers(p)]
     watched.assert_inert(".article-body", expected)
 
@@ -370,7 +378,7 @@ def test_admin_live_preview(watched, live_server, hostile):
     )
     watched.navigations.clear()
     watched.work(preview)
-    assert page.locator(f"{preview} .katex").count() >= 10
+    assert_math_processed(page, preview)
     watched.assert_inert(preview, [m for p in together for m in markers(p)])
 
 
@@ -385,7 +393,9 @@ def test_admin_pages_of_a_hostile_article(watched, live_server, hostile):
     watched.work(".markdownx-preview")
     watched.work(".readonly", content=False)
     watched.assert_inert(".markdownx-preview", ["Jel 1 előtte.", "Egy jó képlet"])
-    watched.assert_inert(".readonly", ["javascript: URL"], content=False)
+    # The findings name what the sanitizer removed, as text.
+    removed = "A biztonsági szűrő eltávolított nyers HTML-t: <script>"
+    watched.assert_inert(".readonly", [removed], content=False)
     watched.open(live_server.url + "/admin/articles/article/", "#result_list", content=False)
     watched.assert_inert("#result_list", ["Ártalmatlan marad"], content=False)
 
@@ -437,7 +447,7 @@ def test_frontmatter_on_reader_pages(watched, live_server, hostile_frontmatter):
     watched.assert_inert(".page", every_title)
     for author in Author.objects.filter(slug__contains="kiskapu"):
         watched.open(live_server.url + author.get_absolute_url(), ".page")
-        watched.assert_inert(".page", [author.name, *every_title[:1]])
+        watched.assert_inert(".page", [author.name, *(a.title for a in author.articles.all())])
     tag = Tag.objects.get(slug__contains="kiskapu")
     watched.open(live_server.url + tag.get_absolute_url(), ".page")
     watched.assert_inert(".page", [tag.name, *every_title])
@@ -463,7 +473,8 @@ def test_frontmatter_in_the_admin(watched, live_server, hostile_frontmatter):
     for author in Author.objects.filter(slug__contains="kiskapu"):
         url = f"/admin/articles/author/{author.pk}/change/"
         watched.open(live_server.url + url, ".readonly", content=False)
-        watched.assert_inert(".readonly", [titles[0]], content=False)
+        titles_of_author = [a.title for a in author.articles.all()]
+        watched.assert_inert(".readonly", titles_of_author, content=False)
 
 
 def test_search_query_is_reflected_as_text(watched, live_server, hostile_frontmatter):
