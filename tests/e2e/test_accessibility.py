@@ -37,6 +37,7 @@ RUN_AXE = """async () => {
 
 
 def describe(page_name: str, violation: dict) -> str:
+    """A violation with the first few elements it was found on and axe's advice for each."""
     lines = [f"{page_name}: [{violation['impact']}] {violation['id']}: {violation['help']}"]
     for node in violation["nodes"][:5]:
         summary = " ".join((node["summary"] or "").split())

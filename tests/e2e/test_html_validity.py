@@ -15,10 +15,6 @@ from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
-# What the checker says and we accept, as (page name or "*", substring of the message), each
-# with its reason. Empty: every page is expected to validate without a single warning.
-ACCEPTED_WARNINGS: list[tuple[str, str]] = []
-
 
 def run_vnu(vnu_command: list[str], files: list[Path]) -> list[dict]:
     """Every message the checker has about `files` (one JVM for all of them)."""
@@ -48,16 +44,11 @@ def run_vnu(vnu_command: list[str], files: list[Path]) -> list[dict]:
 
 
 def describe(name: str, message: dict) -> str:
+    """One message as `page:line:column [kind] text` and the markup it points at."""
     kind = message.get("subType") or message["type"]
     where = f"{name}:{message.get('lastLine', '?')}:{message.get('firstColumn', '?')}"
     extract = (message.get("extract") or "").replace("\n", "⏎")
     return f"{where} [{kind}] {message['message']}\n    in: {extract}"
-
-
-def accepted(name: str, message: dict) -> bool:
-    return any(
-        page in {"*", name} and text in message["message"] for page, text in ACCEPTED_WARNINGS
-    )
 
 
 def test_reader_pages_are_valid_html(vnu_command, reader_pages, tmp_path):
@@ -81,9 +72,7 @@ def test_reader_pages_are_valid_html(vnu_command, reader_pages, tmp_path):
     unknown = [m for name, m in by_page if name not in reader_pages]
     assert unknown == [], f"the checker reported on something it was not given: {unknown}"
     errors = [describe(name, m) for name, m in by_page if m["type"] != "info"]
-    notes = [
-        describe(name, m) for name, m in by_page if m["type"] == "info" and not accepted(name, m)
-    ]
+    notes = [describe(name, m) for name, m in by_page if m["type"] == "info"]
     if notes:
         warnings.warn("Nu Html Checker:\n" + "\n".join(notes), stacklevel=1)
     assert errors == [], "the Nu Html Checker found errors:\n" + "\n".join(errors + notes)
