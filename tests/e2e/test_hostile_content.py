@@ -43,17 +43,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 HOOKS = """
 (() => {
-  const hits = [];
-  Object.defineProperty(window, "__xssHits", { value: hits });
-  Object.defineProperty(window, "__xss", { value: (n) => { hits.push("canary " + n); } });
+  // Reported to the test at once (an exposed binding, in every frame), so a hit survives the
+  // page navigating away or a frame going away.
+  const report = (what) => { if (window.__cikkReport) { window.__cikkReport(what); } };
+  Object.defineProperty(window, "__xss", { value: (n) => report("canary " + n) });
   for (const name of ["alert", "confirm", "prompt", "print"]) {
-    window[name] = function (message) { hits.push(name + " " + message); return null; };
+    window[name] = function (message) { report(name + " " + message); return null; };
   }
-  window.open = function (url) { hits.push("open " + url); return null; };
-  const violations = [];
-  Object.defineProperty(window, "__cspViolations", { value: violations });
+  window.open = function (url) { report("open " + url); return null; };
   document.addEventListener("securitypolicyviolation", (event) => {
-    violations.push(event.violatedDirective + " " + (event.blockedURI || "inline") + " "
+    report("csp " + event.violatedDirective + " " + (event.blockedURI || "inline") + " "
       + (event.sample || ""));
   });
 })();
@@ -173,6 +172,7 @@ class Watched:
     dialogs: list[str] = field(default_factory=list)
     popups: list[str] = field(default_factory=list)
     navigations: list[str] = field(default_factory=list)
+    reports: list[str] = field(default_factory=list)
 
     @property
     def page(self):
@@ -200,13 +200,11 @@ class Watched:
         page.evaluate(SETTLE)
 
     def hits(self) -> list[str]:
-        found = []
-        for frame in self.page.frames:
-            try:
-                found += frame.evaluate("window.__xssHits ? [...window.__xssHits] : []")
-            except Exception as error:  # a frame that went away or is not scriptable
-                found.append(f"frame {frame.url}: {error}")
-        return found
+        """Canary calls, hooked dialogs and window.open calls, from any frame."""
+        return [r for r in self.reports if not r.startswith("csp ")]
+
+    def csp_violations(self) -> list[str]:
+        return [r for r in self.reports if r.startswith("csp ")]
 
     def assert_inert(self, selector: str, expected: list[str], content: bool = True) -> None:
         page = self.page
@@ -220,7 +218,7 @@ class Watched:
         assert page.evaluate(AUDIT, {"selector": selector, "content": content}) == []
         if self.csp:
             # Under the policy a sanitizer hole shows as a refused inline handler or script.
-            assert page.evaluate("[...window.__cspViolations]") == []
+            assert self.csp_violations() == []
         assert self.recording.page_errors == []
         # The page really rendered: the text around every payload is on it.
         text = " ".join(page.locator(selector).all_inner_texts())
@@ -236,6 +234,7 @@ def watched(request, browser, live_server) -> Iterator[Watched]:
     context.add_init_script(HOOKS)
     page = context.new_page()
     watched = Watched(RecordingPage(page), csp=csp)
+    context.expose_binding("__cikkReport", lambda source, what: watched.reports.append(what))
 
     def on_dialog(dialog) -> None:
         watched.dialogs.append(f"{dialog.type}: {dialog.message}")
@@ -502,8 +501,8 @@ def test_the_harness_catches_markup_that_runs(watched, live_server):
     with pytest.raises(AssertionError):
         watched.assert_inert(".article-body", ["Előtte.", "Utána."])
     if watched.csp:
-        violations = watched.page.evaluate("[...window.__cspViolations]")
-        assert any(v.startswith("script-src") for v in violations), violations
+        violations = watched.csp_violations()
+        assert any(v.startswith("csp script-src") for v in violations), violations
     else:
         assert "canary 0" in watched.hits()
     findings = watched.page.evaluate(AUDIT, {"selector": ".article-body", "content": True})
