@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from articles.models import Article, Author
 from tests.e2e.conftest import RecordingPage
-from tests.e2e.test_reader_pages import _typeset
+from tests.e2e.test_seed_page import typeset
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -168,7 +168,7 @@ def test_editor_writes_previews_drafts_and_releases(browser, page, live_server, 
     reader = _reader(browser, live_server)
     response = reader.page.goto(live_server.url + article.get_absolute_url())
     assert response.status == 200
-    _typeset(reader)
+    typeset(reader)
     assert reader.page.locator("#article-title").inner_text() == TITLE
     assert reader.page.locator(".draft-banner").count() == 0
     assert _formulas(reader.page, ".article-body") == FORMULAS

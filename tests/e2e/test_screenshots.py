@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.e2e.test_reader_pages import _typeset
-from tests.e2e.test_seed_page import _assert_clean, _load_every_image
+from tests.e2e.test_seed_page import _assert_clean, _load_every_image, typeset
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,7 +36,7 @@ def home_with_samples(released_seed):
 def _ready(page, *, math: bool) -> None:
     """Everything a reader would see has arrived: images, formulas, web fonts."""
     if math:
-        _typeset(page)
+        typeset(page)
     _load_every_image(page)
     page.page.evaluate("document.fonts.ready.then(() => true)")
     page.page.evaluate("window.scrollTo(0, 0)")

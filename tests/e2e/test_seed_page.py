@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from tests.e2e.test_reader_pages import _open, _typeset
+from tests.e2e.test_reader_pages import _open
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,13 +63,28 @@ def seed_comment_fragments(seed_text: str) -> list[str]:
     return fragments
 
 
+def typeset(page) -> None:
+    """Wait until katex-init.js has processed every formula of the body.
+
+    A function, not a bare expression: Playwright polls a bare expression through `eval`,
+    which the site's CSP (no 'unsafe-eval') refuses as soon as the first check says "not yet".
+    """
+    page.page.wait_for_function(
+        """() => {
+          const math = [...document.querySelectorAll(".article-body .math")];
+          return math.length > 0 && math.every(el => el.dataset.typeset === "1");
+        }""",
+        timeout=10_000,
+    )
+
+
 def _load_every_image(page) -> list[dict]:
     """Scroll each image into view (the body's are lazy) and wait until all have decoded."""
     images = page.page.locator("img")
     for i in range(images.count()):
         images.nth(i).scroll_into_view_if_needed()
     page.page.wait_for_function(
-        "[...document.images].every(img => img.complete && img.naturalWidth > 0)",
+        "() => [...document.images].every(img => img.complete && img.naturalWidth > 0)",
         timeout=10_000,
     )
     return page.page.eval_on_selector_all(
@@ -97,7 +112,7 @@ def test_the_seed_parsers_agree_with_the_issue(seed_text):
 
 def test_katex_typesets_every_formula_of_the_seed(page, live_server, released_seed, seed_text):
     _open(page, live_server, released_seed.get_absolute_url())
-    _typeset(page)
+    typeset(page)
     body = page.page.locator(".article-body")
     expected = seed_formulas(seed_text)
 
@@ -140,7 +155,7 @@ def test_drafts_in_html_comments_reach_no_reader(page, live_server, released_see
 
 def test_the_seed_fits_a_phone_and_its_tables_scroll(page, live_server, released_seed):
     _open(page, live_server, released_seed.get_absolute_url(), width=PHONE, height=740)
-    _typeset(page)
+    typeset(page)
     images = _load_every_image(page)
     assert len(images) >= 2  # the cover and the square image in the body
     assert all(image["width"] > 0 for image in images), images
