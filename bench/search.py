@@ -21,7 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT.parent / "shared" / "seeds" / "000_d6cdef30db0b064b.txt"
-QUERIES = ("tsmc", "gyártási kihozatal", "nincs ilyen szó")
+# Terms held by about half, by nearly all and by none of the articles (prefix-matched).
+QUERIES = ("tsmc", "gyártási kihozatal", "zzyzx")
 
 
 def main() -> int:
