@@ -23,6 +23,8 @@ from bleach._vendor.html5lib.constants import voidElements
 from bleach.css_sanitizer import CSSSanitizer
 from bleach.sanitizer import BleachSanitizerFilter
 
+from articles.html_tokenizer import FastTagHTMLParser
+
 ALLOWED_TAGS = frozenset(
     {
         # text and structure emitted by Markdown and its extensions
@@ -377,7 +379,8 @@ class Sanitizer:
     def __init__(self) -> None:
         # tags=None: the parser builds the real tree (so a <script>'s text is known to be
         # script and can be dropped with it); the filters below enforce the allowlist.
-        self.parser = html5lib_shim.BleachHTMLParser(
+        # bleach's parser, with well-formed tags tokenized in one step (same tokens).
+        self.parser = FastTagHTMLParser(
             tags=None, strip=True, consume_entities=False, namespaceHTMLElements=False
         )
         self.serializer = html5lib_shim.BleachHTMLSerializer(
