@@ -372,7 +372,9 @@ def test_admin_live_preview(watched, live_server, hostile):
     preview = ".markdownx-preview"
     page.locator(preview).get_by_text(last).wait_for(timeout=15_000)
     page.wait_for_function(
-        f"document.querySelectorAll('{preview} .math').length > 0 && ({TYPESET})('{preview}')",
+        "(selector) => document.querySelectorAll(selector + ' .math').length > 0 "
+        f"&& ({TYPESET})(selector)",
+        arg=preview,
         timeout=15_000,
     )
     watched.navigations.clear()
