@@ -63,8 +63,10 @@ def _open(page, live_server, path, width=1280, height=900):
 
 def _typeset(page):
     """Wait until katex-init.js has processed every formula of the body."""
+    # A function, not a bare expression: Playwright re-polls a bare expression through eval(),
+    # which the site's CSP refuses, so a second poll would fail instead of waiting.
     page.page.wait_for_function(
-        "document.querySelectorAll('.article-body .math').length > 0 && "
+        "() => document.querySelectorAll('.article-body .math').length > 0 && "
         "[...document.querySelectorAll('.article-body .math')]"
         ".every(el => el.dataset.typeset === '1')"
     )
