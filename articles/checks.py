@@ -280,6 +280,16 @@ def _local_media_name(src: str) -> str | None:
     return None
 
 
+def _is_foreign(src: str) -> bool:
+    """An image from another origin: the CSP's img-src (config/settings.py) allows only our
+    own origin and the media origin, so a reader's browser would show a broken image."""
+    parts = urlsplit(src)
+    if parts.scheme not in ("http", "https") and not src.startswith("//"):
+        return False
+    media = urlsplit(settings.MEDIA_URL)
+    return not (media.netloc and parts.netloc == media.netloc)
+
+
 def _check_images(article: Article, images: list[_Image]) -> list[Finding]:
     findings = []
     if not article.image and article.image_source:
@@ -319,6 +329,18 @@ def _check_images(article: Article, images: list[_Image]) -> list[Finding]:
                     "error",
                     "missing_image",
                     _("Hiányzó kép: %(src)s nincs feltöltve (helyi útvonal).") % {"src": src},
+                )
+            )
+        elif _is_foreign(src):
+            findings.append(
+                Finding(
+                    "error",
+                    "external_image",
+                    _(
+                        "Külső kép: %(src)s – az olvasók böngészője nem tölti be (a biztonsági "
+                        "szabályzat csak a saját képeinket engedi), töltse fel a képet."
+                    )
+                    % {"src": src},
                 )
             )
         if not (image.alt or "").strip():

@@ -191,6 +191,27 @@ def test_images_alt_and_local_media():
     assert not any("example.org" in m for m in missing)
     no_alt = [m for m, c in messages.items() if c == "image_alt"]
     assert len(no_alt) == 2
+    external = [m for m, c in messages.items() if c == "external_image"]
+    assert len(external) == 1 and "https://example.org/k.png" in external[0]
+
+
+@pytest.mark.parametrize(
+    ("src", "foreign"),
+    [
+        ("https://example.org/k.png", True),
+        ("http://example.org/k.png", True),
+        ("//cdn.example.org/k.png", True),
+        ("/media/images/k.png", False),
+        ("data:image/png;base64,iVBORw0KGgo=", False),
+        ("https://media.cikk.hu/images/k.png", False),  # the media origin (S3 custom domain)
+    ],
+)
+def test_external_images_are_errors_because_the_csp_blocks_them(settings, src, foreign):
+    settings.MEDIA_URL = "https://media.cikk.hu/"
+    article = make("kulso", body=f'<img src="{src}" alt="kép">')
+    findings = [f for f in check_article(article) if f.code == "external_image"]
+    assert bool(findings) is foreign
+    assert all(f.is_error for f in findings)
 
 
 def test_description_missing_long_and_duplicate():
