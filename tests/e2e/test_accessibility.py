@@ -17,8 +17,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 FAILING_IMPACTS = {"serious", "critical"}
 
 # Every formula katex-init.js will handle has been handled (true at once on a page without math).
+# A function, not a bare expression: Playwright re-polls an expression through eval, which the
+# page's CSP refuses.
 TYPESET = (
-    "[...document.querySelectorAll('.math')]"
+    "() => [...document.querySelectorAll('.math')]"
     ".every(el => el.dataset.typeset === '1' || el.classList.contains('math-error'))"
 )
 
