@@ -66,9 +66,11 @@ class RecordingPage:
         )
         page.on(
             "response",
-            lambda response: self.failed_requests.append(f"{response.url} {response.status}")
-            if response.status >= 400
-            else None,
+            lambda response: (
+                self.failed_requests.append(f"{response.url} {response.status}")
+                if response.status >= 400
+                else None
+            ),
         )
         page.on(
             "console",
