@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 from markdown.treeprocessors import InlineProcessor
 
 from articles import html_tokenizer
-from articles.html_tokenizer import FastTagTokenizer
+from articles.html_tokenizer import FastTagHTMLParser, FastTagTokenizer
 from articles.rendering import _build_markdown, _QuickInlineProcessor
+from articles.sanitize import Sanitizer, walk_tokens
 from articles.text import fold_accents
 from tests.test_sanitizer import HOSTILE, WALKER_CASES
 
@@ -111,7 +112,8 @@ _TAG_PIECES = [
     "&amp;", "\x00", "a", "A", "p", "img", "dIv", "x", "-", "é", "<a ", ' href="', "src=x",
     " CLASS='k'", " class=", " title=\"a>b\"", "<br/>", "<br />", "<!--", "-->", "<script>",
     "</script>", "<style>", "<textarea>", "<title>", "<svg>", "<math>", "<![CDATA[", "]]>",
-    "<?", "<!x>", "<p", "</p >", "</P x>", " a=1 a=2", " A=1 a=2", "\ud800",
+    "<?", "<!x>", "<p", "</p >", "</P x>", " a=1 a=2", " A=1 a=2", "\ud800", "\x01", "\ufffe",
+    "\U0010ffff",
 ]  # fmt: skip
 
 
@@ -130,6 +132,43 @@ def test_fast_tokenizer_equals_bleachs_across_the_streams_chunk_boundary(shift, 
     # html5lib reads its input in 10,240-character chunks; a tag cut by the boundary is read
     # by the slow path, one at the boundary's edge by the fast one.
     _assert_same_tokens("x" * (10240 - shift) + tail * 3)
+
+
+def _stock_sanitizer() -> Sanitizer:
+    sanitizer = Sanitizer()
+    sanitizer.parser = html5lib_shim.BleachHTMLParser(
+        tags=None, strip=True, consume_entities=False, namespaceHTMLElements=False
+    )
+    return sanitizer
+
+
+_FAST_SANITIZER, _STOCK_SANITIZER = Sanitizer(), _stock_sanitizer()
+
+
+def test_the_sanitizer_parses_with_the_fast_tokenizer():
+    assert isinstance(_FAST_SANITIZER.parser, FastTagHTMLParser)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_TAG_PIECES) | st.text(max_size=3), max_size=40).map("".join))
+def test_sanitizer_output_equals_the_stock_parsers_on_tag_soup(html):
+    """End to end through the parser, which also skips html5lib's invalid-code-point scan
+    when a quick superset scan finds none: same tree, same parse errors, same output."""
+    fast, stock = _FAST_SANITIZER.parser, _STOCK_SANITIZER.parser
+    assert list(walk_tokens(fast.parseFragment(html))) == list(
+        walk_tokens(stock.parseFragment(html))
+    )
+    assert fast.errors == stock.errors
+    assert _FAST_SANITIZER.clean(html) == _STOCK_SANITIZER.clean(html)
+
+
+def test_sanitizer_output_equals_the_stock_parsers_on_hostile_input_and_articles(seed_text):
+    sources = [*HOSTILE, *WALKER_CASES, "\x01<p a=\ufffe>x\U0002fffe</p>", "<p>\ud800</p>"]
+    for text in _sources(seed_text):
+        _STOCK.reset()
+        sources.append(_STOCK.convert(text))
+    for html in sources:
+        assert _FAST_SANITIZER.clean(html) == _STOCK_SANITIZER.clean(html)
 
 
 def test_fast_tokenizer_reads_well_formed_tags_in_one_step(monkeypatch):
