@@ -262,6 +262,23 @@ def test_article_loads_katex_only_with_math_after_its_library(client, seed_like,
     assert [s for s in plain.find_all("script") if "src" in s.attrs] == []
 
 
+@pytest.mark.parametrize(
+    ("body", "loaded"),
+    [
+        ("| a | b |\n|---|---|\n| 1 | 2 |", True),
+        ("$$\n\\sum_{i=1}^{n} i\n$$", True),
+        ("Csak szöveg, $$ x $$ szövegközi képlettel.", False),
+    ],
+)
+def test_scroll_regions_script_only_for_tables_and_display_math(client, db, body, loaded):
+    make_article("Doboz", body=body)
+    page = parse(client.get("/cikk/doboz/").content)
+    scripts = [s.attrs["src"] for s in page.find_all("script") if "src" in s.attrs]
+    assert ("/static/js/scroll-regions.js" in scripts) is loaded
+    if loaded:
+        assert scripts[-1] == "/static/js/scroll-regions.js"  # after KaTeX has typeset
+
+
 def test_accessibility_landmarks_and_skip_link(client, seed_like):
     page = parse(client.get("/cikk/megeri-nvidiaba-fektetni/").content)
     skip = page.find("a", class_="skip-link")

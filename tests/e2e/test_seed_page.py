@@ -205,11 +205,11 @@ def test_the_seed_fits_a_phone_and_its_tables_scroll(page, live_server, released
         assert state["thBottom"] == "2px", state
         assert state["thBackground"] not in {"rgba(0, 0, 0, 0)", "transparent"}, state
     # A display formula wider than the phone (the seed's L(N, D, C) = …) scrolls in its own
-    # box: the renderer's div.math-display or KaTeX's span.katex-display inside it.
+    # box: the renderer's div.math-display (KaTeX's .katex-display inside is no scroll box).
     formulas = page.page.eval_on_selector_all(
         ".article-body .math-display",
         """els => els.map(el => {
-          const boxes = [el, ...el.querySelectorAll(".katex-display")];
+          const boxes = [el];
           const wide = boxes.filter(box => box.scrollWidth > box.clientWidth);
           const scrolled = wide.map(box => {
             box.scrollLeft = 30;
