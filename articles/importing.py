@@ -354,6 +354,12 @@ class Importer:
         self._known_slugs: set[str] = set()
         self._claimed: dict[str, str] = {}  # slug → source key, within this run
         self._verified: dict[str, tuple[str, int, int]] = {}  # sha256 → format, width, height
+        # Authors and tags by slug, as committed by earlier files of this run: a thousand
+        # articles by the same few authors need no look-up each. A file's own finds and
+        # creations join them only once its transaction has committed (`_pending`).
+        self._authors: dict[str, Author] = {}
+        self._tags: dict[str, Tag] = {}
+        self._pending: tuple[dict[str, Author], dict[str, Tag]] = ({}, {})
 
     def known_checksums(self) -> dict[str, set[str]]:
         """source_path → checksums of its articles, read once with a single query (which
@@ -577,6 +583,7 @@ class Importer:
         # was written, and a file written since may have claimed the slug.
         self._check_claim(source.slug, key)
         new_media: list[str] = []  # media this file wrote that did not exist before
+        self._pending = ({}, {})
         try:
             with transaction.atomic():
                 status = self._write(prepared, rendered, new_media)
@@ -590,6 +597,9 @@ class Importer:
             for name in new_media:
                 self.storage.delete(name)
             self._known_slugs.add(source.slug)  # the next attempt looks it up
+            # An author or tag remembered from an earlier file may be what someone deleted.
+            self._authors.clear()
+            self._tags.clear()
             raise SourceError(
                 f"slug '{source.slug}' (or an author or tag of it) was written by someone else "
                 f"during the import; nothing of this file was saved, import it again ({exc})"
@@ -602,6 +612,8 @@ class Importer:
         self._known_slugs.add(source.slug)
         if not self.dry_run:
             self.known_checksums().setdefault(key, set()).add(checksum)
+            self._authors.update(self._pending[0])
+            self._tags.update(self._pending[1])
         prepared.outcome.status = status
 
     def _find_article(self, source: ArticleSource, key: str, outcome: Outcome) -> Article | None:
@@ -680,14 +692,17 @@ class Importer:
             article.image_width = article.image_height = None
             article.image_source = source.image  # missing or remote: keep what the file said
 
-    @staticmethod
-    def _set_authors(article: Article, names: list[str], *, replace: bool) -> None:
+    def _set_authors(self, article: Article, names: list[str], *, replace: bool) -> None:
         by_slug = {make_slug(name): name for name in names}
-        authors = {a.slug: a for a in Author.objects.filter(slug__in=list(by_slug))}
-        missing = [
-            Author(name=name, slug=slug) for slug, name in by_slug.items() if slug not in authors
-        ]
-        authors.update((a.slug, a) for a in _bulk_create(Author, missing))
+        authors = {slug: self._authors[slug] for slug in by_slug if slug in self._authors}
+        unknown = [slug for slug in by_slug if slug not in authors]
+        if unknown:
+            authors.update((a.slug, a) for a in Author.objects.filter(slug__in=unknown))
+            missing = [
+                Author(name=by_slug[slug], slug=slug) for slug in unknown if slug not in authors
+            ]
+            authors.update((a.slug, a) for a in _bulk_create(Author, missing))
+        self._pending[0].update(authors)
         if replace:
             Byline.objects.filter(article=article).delete()
         Byline.objects.bulk_create(
@@ -695,14 +710,17 @@ class Importer:
             for position, slug in enumerate(by_slug)
         )
 
-    @staticmethod
-    def _set_tags(article: Article, names: list[str], *, replace: bool) -> None:
+    def _set_tags(self, article: Article, names: list[str], *, replace: bool) -> None:
         by_slug = {make_slug(name, max_length=100): name for name in names}
         if not by_slug and not replace:
             return
-        tags = {t.slug: t for t in Tag.objects.filter(slug__in=list(by_slug))}
-        missing = [Tag(name=name, slug=slug) for slug, name in by_slug.items() if slug not in tags]
-        tags.update((t.slug, t) for t in _bulk_create(Tag, missing))
+        tags = {slug: self._tags[slug] for slug in by_slug if slug in self._tags}
+        unknown = [slug for slug in by_slug if slug not in tags]
+        if unknown:
+            tags.update((t.slug, t) for t in Tag.objects.filter(slug__in=unknown))
+            missing = [Tag(name=by_slug[slug], slug=slug) for slug in unknown if slug not in tags]
+            tags.update((t.slug, t) for t in _bulk_create(Tag, missing))
+        self._pending[1].update(tags)
         if replace:
             article.tags.set(list(tags.values()))
         else:  # a new article has no tags yet: insert the links, nothing to compare

@@ -108,17 +108,41 @@ def child(folder: str, *, stub_renderer: bool, jobs: int | None) -> None:
         failed = True
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
+    workers_cpu = render_workers_cpu()
     print(
         json.dumps(
             {
                 "seconds": seconds,
                 "cpu": cpu,
+                "workers_cpu": workers_cpu,
                 "failed": failed,
                 "articles": Article.objects.count(),
                 "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
             }
         )
     )
+
+
+def render_workers_cpu() -> float | None:
+    """CPU seconds of the render worker processes, read after the run from their parent, the
+    multiprocessing forkserver (Linux /proc: the CPU of the children it has reaped), so that
+    the figure covers every worker from start-up to exit. None without workers or /proc."""
+    from multiprocessing import forkserver
+
+    pid = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
+    stat = Path(f"/proc/{pid}/stat")
+    if pid is None or not stat.exists():
+        return None
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:  # the forkserver reaps exited workers on SIGCHLD
+        children = "".join(p.read_text() for p in Path(f"/proc/{pid}/task").glob("*/children"))
+        if not children.strip():
+            break
+        time.sleep(0.05)
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    # Fields 14-17 of /proc/PID/stat (utime, stime, cutime, cstime) are fields[11:15] here.
+    ticks = sum(int(value) for value in fields[13:15])  # reaped children: the workers
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def run_child(env: dict[str, str], folder: Path, stub_renderer: bool, jobs: int | None) -> dict:
@@ -181,6 +205,14 @@ def report(result: dict) -> None:
     # The importing process's own CPU (render workers not included): unlike the rates, it
     # hardly depends on what else the machine is doing.
     print(f"    importing process CPU: {first['cpu'] / n * 1000:.1f} ms per article")
+    if first.get("workers_cpu") is not None:
+        # The CPU the run needs per article, wherever it ran: on C cores the first import
+        # cannot go faster than C / total articles per second, whatever the load.
+        workers, total = first["workers_cpu"] / n * 1000, (first["workers_cpu"] + first["cpu"]) / n
+        print(
+            f"    render workers CPU:    {workers:.1f} ms per article; total "
+            f"{total * 1000:.1f} ms, ceiling on 2 cores {2 / total:.1f} articles/s"
+        )
     print(
         f"  unchanged import: {n / again['seconds']:8.1f} files/s "
         f"({again['seconds']:.2f} s in the command, {again['wall']:.2f} s wall), "

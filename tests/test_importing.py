@@ -704,6 +704,51 @@ def test_a_slug_written_by_someone_else_during_the_run_fails_the_file_cleanly(tm
     assert "written in the admin" in again.reason
 
 
+def test_authors_and_tags_committed_earlier_in_the_run_are_not_read_again(tmp_path):
+    importer = Importer()
+    first = article_file(tmp_path, "a.md", title="Első", extra="tags: [Nvidia, Új címke]")
+    assert importer.import_file(first).status == CREATED
+    second = article_file(tmp_path, "b.md", title="Második", extra="tags: [Új címke, Nvidia]")
+
+    with CaptureQueriesContext(connection) as queries:
+        outcome = importer.import_file(second)
+
+    assert outcome.status == CREATED, outcome.reason
+    article = Article.objects.get(slug="masodik")
+    assert [a.name for a in article.author_list()] == ["Kiss Éva"]
+    assert sorted(t.name for t in article.tags.all()) == ["Nvidia", "Új címke"]
+    assert (Author.objects.count(), Tag.objects.count()) == (1, 2)
+    statements = [q["sql"].lstrip().split()[0].upper() for q in queries]
+    assert "SELECT" not in statements, statements  # authors and tags known from the first
+    assert statements.count("INSERT") == 3, statements  # article, bylines, tag links
+
+
+def test_a_dry_run_or_failed_file_does_not_leave_authors_to_remember(tmp_path):
+    importer = Importer(dry_run=True)
+    path = article_file(tmp_path, "a.md", title="Első", extra="tags: [Nvidia]")
+    assert importer.import_file(path).status == CREATED
+    importer.dry_run = False
+    assert importer.import_file(path).status == CREATED  # creates them for real this time
+    assert [a.name for a in Article.objects.get().author_list()] == ["Kiss Éva"]
+    assert [t.name for t in Article.objects.get().tags.all()] == ["Nvidia"]
+
+
+@pytest.mark.django_db(transaction=True)  # real commits: the deferred foreign key check runs
+def test_an_author_deleted_during_the_run_fails_one_file_and_is_looked_up_again(tmp_path):
+    importer = Importer()
+    assert importer.import_file(article_file(tmp_path, "a.md", title="Első")).status == CREATED
+    Article.objects.all().delete()
+    Author.objects.all().delete()  # someone removes the author the run remembers
+
+    failed = importer.import_file(article_file(tmp_path, "b.md", title="Második"))
+    again = importer.import_file(tmp_path / "b.md")
+
+    assert failed.status == FAILED
+    assert "written by someone else during the import" in failed.reason
+    assert again.status == CREATED, again.reason
+    assert [a.name for a in Article.objects.get().author_list()] == ["Kiss Éva"]
+
+
 def test_a_file_imported_earlier_in_the_run_is_looked_up_again(tmp_path):
     first = article_file(tmp_path, "a.md", title="Régi cím")
     importer = Importer()
