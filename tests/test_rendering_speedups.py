@@ -20,7 +20,7 @@ from markdown.treeprocessors import InlineProcessor
 
 from articles import html_tokenizer
 from articles.html_tokenizer import FastTagHTMLParser, FastTagTokenizer
-from articles.rendering import _build_markdown, _QuickInlineProcessor
+from articles.rendering import _build_markdown, _needed_characters, _QuickInlineProcessor
 from articles.sanitize import Sanitizer, walk_tokens
 from articles.text import fold_accents
 from tests.test_sanitizer import HOSTILE, WALKER_CASES
@@ -60,6 +60,8 @@ def _convert(md, text: str) -> tuple[str, list]:
 def test_the_renderer_uses_the_quick_inline_pass():
     assert isinstance(_QUICK.treeprocessors["inline"], _QuickInlineProcessor)
     assert type(_STOCK.treeprocessors["inline"]) is InlineProcessor
+    # Every pattern has its needed characters (a regex changed by an upgrade loses them).
+    assert all(_needed_characters(p) for p in _QUICK.inlinePatterns)
 
 
 def _sources(seed_text: str) -> list[str]:
