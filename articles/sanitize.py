@@ -129,6 +129,9 @@ class SafeCSSSanitizer(CSSSanitizer):
     def __init__(self) -> None:
         super().__init__(allowed_css_properties=ALLOWED_CSS_PROPERTIES, allowed_svg_properties=())
         self.removed: list[str] | None = None
+        # style value → (its sanitized value, what it drops): an article repeats the same few
+        # table-cell and image styles dozens of times, and each costs a tinycss2 parse.
+        self._seen: dict[str, tuple[str, tuple[str, ...]]] = {}
 
     def _record(self, what: str) -> None:
         if self.removed is not None and what not in self.removed:
@@ -141,22 +144,35 @@ class SafeCSSSanitizer(CSSSanitizer):
         return not any(bad in serialized for bad in ("\\", "url(", "expression", "javascript:"))
 
     def sanitize_css(self, style: str) -> str:
+        seen = self._seen.get(style)
+        if seen is None:
+            if len(self._seen) >= 4096:  # bounded: hostile input may vary every style
+                self._seen.clear()
+            seen = self._seen[style] = self._sanitize(style)
+        value, dropped = seen
+        for what in dropped:
+            self._record(what)
+        return value
+
+    def _sanitize(self, style: str) -> tuple[str, tuple[str, ...]]:
         kept = []
+        dropped: list[str] = []
         for token in tinycss2.parse_declaration_list(style):
             if token.type == "declaration":
                 if token.lower_name not in self.allowed_css_properties:
-                    self._record(f"style: {token.lower_name}")
+                    dropped.append(f"style: {token.lower_name}")
                 elif not self._value_is_safe(token.value):
-                    self._record(f"style: {token.lower_name} ({tinycss2.serialize(token.value)})")
+                    dropped.append(f"style: {token.lower_name} ({tinycss2.serialize(token.value)})")
                 else:
                     kept.append(token)
             elif token.type in ("at-rule", "error"):
-                self._record("style: invalid CSS")
-        return "; ".join(
+                dropped.append("style: invalid CSS")
+        value = "; ".join(
             f"{t.lower_name}: {tinycss2.serialize(t.value).strip()}"
             + (" !important" if t.important else "")
             for t in kept
         )
+        return value, tuple(dropped)
 
 
 def _only_safe_functions(tokens: list[Any]) -> bool:

@@ -271,3 +271,19 @@ def test_the_fast_tree_walker_matches_html5lib_on_tag_soup(source):
 
     dom = Sanitizer().parser.parseFragment(source)
     assert list(walk_tokens(dom)) == list(html5lib_shim.getTreeWalker("etree")(dom))
+
+
+def test_a_remembered_style_is_cleaned_and_reported_in_every_document():
+    """The CSS sanitizer remembers each style value's result: a later document with the same
+    style still gets the same cleaned value and its own report of what was dropped."""
+    from articles.sanitize import Sanitizer
+
+    sanitizer = Sanitizer()
+    html = '<div style="width: 10px; position: fixed; background: url(x)">a</div>'
+    first, second = sanitizer.clean(html), sanitizer.clean(html)
+    assert first == second
+    assert 'style="width: 10px"' in second.html
+    assert second.removed == ["style: position", "style: background"]
+    for index in range(5000):  # hostile input cannot grow the memory without bound
+        sanitizer.css.sanitize_css(f"width: {index}px")
+    assert len(sanitizer.css._seen) <= 4096
