@@ -323,9 +323,12 @@ def _render_pool(jobs: int) -> ProcessPoolExecutor:
     # forkserver: workers start from a clean process, so they inherit no database
     # connection (or thread) of this one; each sets Django up once (settings, translations)
     # and then only renders. Nothing sent to them may import the models before that.
-    return ProcessPoolExecutor(
-        max_workers=jobs, mp_context=get_context("forkserver"), initializer=django.setup
-    )
+    context = get_context("forkserver")
+    # The server itself sets Django up and warms the renderer once (articles.render_worker),
+    # so workers fork ready; django.setup() in each stays as the fallback (it is idempotent).
+    # Takes effect when the server starts: the first pool of the process.
+    context.set_forkserver_preload(["__main__", "articles.render_worker"])
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=django.setup)
 
 
 class Importer:

@@ -124,9 +124,10 @@ def child(folder: str, *, stub_renderer: bool, jobs: int | None) -> None:
 
 
 def render_workers_cpu() -> float | None:
-    """CPU seconds of the render worker processes, read after the run from their parent, the
-    multiprocessing forkserver (Linux /proc: the CPU of the children it has reaped), so that
-    the figure covers every worker from start-up to exit. None without workers or /proc."""
+    """CPU seconds of the render worker processes and of their parent, the multiprocessing
+    forkserver, read after the run (Linux /proc: its own CPU and that of the children it has
+    reaped), so that the figure covers every worker from start-up to exit. None without
+    workers or /proc."""
     from multiprocessing import forkserver
 
     pid = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
@@ -140,8 +141,10 @@ def render_workers_cpu() -> float | None:
             break
         time.sleep(0.05)
     fields = stat.read_text().rsplit(")", 1)[1].split()
-    # Fields 14-17 of /proc/PID/stat (utime, stime, cutime, cstime) are fields[11:15] here.
-    ticks = sum(int(value) for value in fields[13:15])  # reaped children: the workers
+    # Fields 14-17 of /proc/PID/stat (utime, stime, cutime, cstime) are fields[11:15] here:
+    # the forkserver's own CPU (it may preload the renderer for the workers) and that of the
+    # children it has reaped, the workers.
+    ticks = sum(int(value) for value in fields[11:15])
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
