@@ -34,6 +34,28 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     messages that name the value, and keeps unknown keys' dates exactly as written.
     """
 
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        """Refuse a key written twice: YAML would keep the last one silently, so an author's
+        second `title:` (or a `released: yes` below a forgotten `released: no`) would win
+        unnoticed. Merge keys (`<<`) may still be overridden, as YAML intends."""
+        first_lines: dict = {}
+        for key_node, _value in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                first = first_lines.setdefault(key, key_node.start_mark.line)
+            except TypeError:  # an unhashable key: the base class reports it
+                continue
+            if first != key_node.start_mark.line:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (first given on line {first + 2})",
+                    key_node.start_mark,
+                )
+        return super().construct_mapping(node, deep=deep)
+
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]

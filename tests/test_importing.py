@@ -105,6 +105,16 @@ BAD_INPUTS = {
         b'---\ntitle: "Ok"\ndate: 2024-01-01\nauthor: "a": b\n---\nSzoveg\n',
         "YAML error at line 4, column 12: mapping values are not allowed",
     ),
+    "duplicate_key": (
+        "cikk.md",
+        b'---\ntitle: "Ok"\nreleased: no\ndate: 2024-01-01\nreleased: yes\n---\nSzoveg\n',
+        "YAML error at line 5, column 1: duplicate key 'released' (first given on line 3)",
+    ),
+    "duplicate_nested_key": (
+        "cikk.md",
+        b"---\ntitle: Ok\ndate: 2024-01-01\nforras:\n  url: a\n  url: b\n---\nSzoveg\n",
+        "YAML error at line 6, column 3: duplicate key 'url' (first given on line 5)",
+    ),
     "unclosed_flow": (
         "cikk.md",
         b"---\ntitle: [a\ndate: 2024-01-01\n---\n",
