@@ -18,6 +18,8 @@ own tokenizer on the hostile inputs, tag soup and generated attribute soup.
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import re
 from typing import Any
 
@@ -53,6 +55,34 @@ _MAYBE_INVALID = re.compile(
 )
 _START = tokenTypes["StartTag"]
 _END = tokenTypes["EndTag"]
+
+
+# The bleach and html5lib internals this module copies or relies on, as of the release it was
+# checked against (bleach 6.4, vendoring html5lib 1.1). A release that changes any of them gets
+# bleach's own parser (see articles/sanitize.py: slower, never different); a test asserts the
+# fast path is active with the pinned version, so an upgrade that turns it off is noticed.
+_INTERNALS_FINGERPRINT = "aae76c52797a5ab53d1d8675e642902bc9e1a642855c8b10e632883295a88f04"
+
+
+def _internals_fingerprint() -> str | None:
+    from bleach._vendor.html5lib import _inputstream, _tokenizer
+
+    try:
+        parts = [
+            inspect.getsource(html5lib_shim.BleachHTMLTokenizer),
+            inspect.getsource(html5lib_shim.InputStreamWithMemory),
+            inspect.getsource(html5lib_shim.BleachHTMLParser._parse),
+            inspect.getsource(_tokenizer.HTMLTokenizer.tagOpenState),
+            inspect.getsource(_tokenizer.HTMLTokenizer.emitCurrentToken),
+            inspect.getsource(_inputstream.HTMLUnicodeInputStream.__init__),
+            inspect.getsource(_inputstream.HTMLUnicodeInputStream.readChunk),
+        ]
+    except (AttributeError, OSError, TypeError):  # renamed, or no source shipped
+        return None
+    return hashlib.sha256("".join(parts).encode()).hexdigest()
+
+
+FAST_TAGS = _internals_fingerprint() == _INTERNALS_FINGERPRINT
 
 
 class FastTagTokenizer(html5lib_shim.BleachHTMLTokenizer):

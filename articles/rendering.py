@@ -14,6 +14,8 @@ reset between documents.
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import math
 import re
 import threading
@@ -188,12 +190,35 @@ def _needed_characters(pattern: object) -> frozenset[str] | None:
     return frozenset(needed) if needed else None
 
 
+# The private methods of Python-Markdown's inline pass that _QuickInlineProcessor copies and
+# calls, as of the release it was checked against (Markdown 3.11). Another release that
+# changes them gets the stock pass (slower, never wrong); test_rendering_speedups asserts the
+# quick pass is active with the pinned version, so an upgrade that turns it off is noticed.
+_STOCK_INLINE_FINGERPRINT = "7bb364a981d1d753117d7f8b210cc3de6fab253eae16d16bd9c597b7f11d50e9"
+
+
+def _stock_inline_fingerprint() -> str | None:
+    try:
+        source = inspect.getsource(
+            InlineProcessor._InlineProcessor__handleInline  # type: ignore[attr-defined]
+        ) + inspect.getsource(
+            InlineProcessor._InlineProcessor__applyPattern  # type: ignore[attr-defined]
+        )
+    except (AttributeError, OSError, TypeError):  # renamed, or no source shipped
+        return None
+    return hashlib.sha256(source.encode()).hexdigest()
+
+
+QUICK_INLINE = _stock_inline_fingerprint() == _STOCK_INLINE_FINGERPRINT
+
+
 class _CikkExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.preprocessors.register(_SourcePreprocessor(md), "cikk_source", 29)
         md.treeprocessors.register(_TableTreeprocessor(md), "cikk_tables", 5)
-        # Same name and priority: replaces the stock inline pass.
-        md.treeprocessors.register(_QuickInlineProcessor(md), "inline", 20)
+        if QUICK_INLINE:
+            # Same name and priority: replaces the stock inline pass.
+            md.treeprocessors.register(_QuickInlineProcessor(md), "inline", 20)
 
 
 def _build_markdown() -> markdown.Markdown:

@@ -23,7 +23,7 @@ from bleach._vendor.html5lib.constants import voidElements
 from bleach.css_sanitizer import CSSSanitizer
 from bleach.sanitizer import BleachSanitizerFilter
 
-from articles.html_tokenizer import FastTagHTMLParser
+from articles.html_tokenizer import FAST_TAGS, FastTagHTMLParser
 
 ALLOWED_TAGS = frozenset(
     {
@@ -396,7 +396,8 @@ class Sanitizer:
         # tags=None: the parser builds the real tree (so a <script>'s text is known to be
         # script and can be dropped with it); the filters below enforce the allowlist.
         # bleach's parser, with well-formed tags tokenized in one step (same tokens).
-        self.parser = FastTagHTMLParser(
+        parser_class = FastTagHTMLParser if FAST_TAGS else html5lib_shim.BleachHTMLParser
+        self.parser = parser_class(
             tags=None, strip=True, consume_entities=False, namespaceHTMLElements=False
         )
         self.serializer = html5lib_shim.BleachHTMLSerializer(

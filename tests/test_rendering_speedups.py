@@ -20,7 +20,12 @@ from markdown.treeprocessors import InlineProcessor
 
 from articles import html_tokenizer
 from articles.html_tokenizer import FastTagHTMLParser, FastTagTokenizer
-from articles.rendering import _build_markdown, _needed_characters, _QuickInlineProcessor
+from articles.rendering import (
+    QUICK_INLINE,
+    _build_markdown,
+    _needed_characters,
+    _QuickInlineProcessor,
+)
 from articles.sanitize import Sanitizer, walk_tokens
 from articles.text import fold_accents
 from tests.test_sanitizer import HOSTILE, WALKER_CASES
@@ -58,6 +63,10 @@ def _convert(md, text: str) -> tuple[str, list]:
 
 
 def test_the_renderer_uses_the_quick_inline_pass():
+    # False would mean Python-Markdown's private inline methods changed (an upgrade): the
+    # renderer then falls back to the stock pass; re-check _QuickInlineProcessor against the
+    # new code before updating the fingerprint.
+    assert QUICK_INLINE
     assert isinstance(_QUICK.treeprocessors["inline"], _QuickInlineProcessor)
     assert type(_STOCK.treeprocessors["inline"]) is InlineProcessor
     # Every pattern has its needed characters (a regex changed by an upgrade loses them).
@@ -148,7 +157,20 @@ _FAST_SANITIZER, _STOCK_SANITIZER = Sanitizer(), _stock_sanitizer()
 
 
 def test_the_sanitizer_parses_with_the_fast_tokenizer():
+    # False would mean bleach's or html5lib's internals changed (an upgrade): the sanitizer
+    # then uses bleach's own parser; re-check html_tokenizer against the new code first.
+    assert html_tokenizer.FAST_TAGS
     assert isinstance(_FAST_SANITIZER.parser, FastTagHTMLParser)
+
+
+def test_changed_bleach_internals_get_bleachs_own_parser(monkeypatch):
+    import articles.sanitize as sanitize
+
+    monkeypatch.setattr(sanitize, "FAST_TAGS", False)
+    fallback = Sanitizer()
+    assert type(fallback.parser) is html5lib_shim.BleachHTMLParser
+    html = '<p class="x">a <a href="https://example.org" onclick="x()">b</a><script>c</script></p>'
+    assert fallback.clean(html) == _FAST_SANITIZER.clean(html)
 
 
 @settings(max_examples=300, deadline=None)
@@ -243,3 +265,15 @@ def test_fold_accents_equals_its_definition_on_every_code_point_and_real_text(se
         assert fold_accents(f"e{ch}\u0301") == _fold_by_definition(f"e{ch}\u0301"), hex(code)
     for text in _sources(seed_text):
         assert fold_accents(text) == _fold_by_definition(text)
+
+
+def test_a_changed_stock_inline_pass_gets_the_stock_processor(monkeypatch):
+    """The guard: with the fingerprint not matching, the renderer builds the stock pass, and
+    its output is the same."""
+    import articles.rendering as rendering
+
+    monkeypatch.setattr(rendering, "QUICK_INLINE", False)
+    fallback = _build_markdown()
+    assert type(fallback.treeprocessors["inline"]) is InlineProcessor
+    text = "Egy **vastag** és *dőlt* [link](https://example.org) `kód` ~~törölt~~ szöveg."
+    assert _convert(fallback, text) == _convert(_QUICK, text)
