@@ -27,6 +27,10 @@ _SPECIAL = re.compile(r"[\\`<$\n]")
 # Every newline that ends a text line followed by a blank one (overlapping, so all are found).
 _BLANK_LINE = re.compile(r"\n(?=[ \t]*\n)")
 _LEADING_SPACE = re.compile(r"[ \t]*")
+# A blockquote line's markers ("> ", "> > "): like indentation, not part of the text.
+_QUOTE_PREFIX = re.compile(r"(?:[ ]{0,3}>)+[ \t]*")
+# The markers at the start of a formula's continuation lines inside a blockquote.
+_QUOTE_CONTINUATION = re.compile(r"\n(?:[ ]{0,3}>)+[ ]?")
 _FENCE_OPEN = re.compile(r"(~{3,}|`{3,})[^\n]*")
 _LIST_ITEM = re.compile(r" {0,3}(?:[-*+]|1\.)[ \t]+\S")
 _ANY_LIST_ITEM = re.compile(r" {0,3}(?:[-*+]|\d{1,9}\.)[ \t]+\S")
@@ -152,8 +156,20 @@ class _Scanner:
         k = bisect_left(self.blank_lines, pos)
         return self.blank_lines[k] if k < len(self.blank_lines) else len(self.text)
 
+    def prefix_end(self, bol: int) -> int:
+        """End of a line's indentation, or of its blockquote markers and the space after."""
+        quote = _QUOTE_PREFIX.match(self.text, bol)
+        if quote:
+            return quote.end()
+        return _LEADING_SPACE.match(self.text, bol).end()
+
+    def quote_marks(self, bol: int) -> str:
+        """The line's blockquote markers without trailing space (">", "> >"), or ""."""
+        quote = _QUOTE_PREFIX.match(self.text, bol)
+        return quote.group(0).rstrip() if quote else ""
+
     def only_space_before(self, pos: int) -> bool:
-        return _LEADING_SPACE.match(self.text, self.bol(pos)).end() >= pos
+        return self.prefix_end(self.bol(pos)) >= pos
 
     def only_space_after(self, pos: int) -> bool:
         text = self.text
@@ -350,22 +366,30 @@ class _Scanner:
         block of its own (blank lines around it, the opening line's indentation kept)."""
         text = self.text
         bol = self.bol(open_pos)
+        # Inside a blockquote the blank lines around the formula are quote lines (">"): a truly
+        # blank line would end the quote.
+        quote = self.quote_marks(bol)
+        blank = quote + "\n"
         if not self.only_space_before(open_pos):
             # Display math in the middle of a line: split the paragraph around it.
-            indent = " " * (_LEADING_SPACE.match(text, bol).end() - bol)
+            indent = (
+                text[bol : self.prefix_end(bol)]
+                if quote
+                else " " * (_LEADING_SPACE.match(text, bol).end() - bol)
+            )
             self.flush(open_pos)
-            self.out.append("\n\n")
+            self.out.append("\n" + blank)
         else:
             indent = text[bol:open_pos]
             self.flush(bol)
             if not self.output_ends_with_blank_line() and not self.prev_blank_before(bol):
-                self.out.append("\n")
-        self.out.append(indent + self.stash(display_math_html(tex)))
+                self.out.append(blank)
+        self.out.append(indent + self.stash(display_math_html(_unquote(tex, quote))))
         self.result.math_display += 1
         eol = self.line_end(close_end)
         if not self.only_space_after(close_end):
             # Text after the formula on the same line becomes a paragraph of its own.
-            self.out.append("\n\n" + indent)
+            self.out.append("\n" + blank + indent)
             after = _LEADING_SPACE.match(text, close_end).end()
             self.skip(after)
             self.prev_blank = False
@@ -373,8 +397,8 @@ class _Scanner:
             return after
         self.out.append("\n")
         following = eol + 1
-        if following < len(text) and text[following : self.line_end(following)].strip():
-            self.out.append("\n")
+        if following < len(text) and not _blank(text[following : self.line_end(following)], quote):
+            self.out.append(blank)
         self.skip(min(following, len(text)))
         self.prev_blank = True
         self.block_kind = "none"
@@ -384,7 +408,7 @@ class _Scanner:
         if bol == 0:
             return True
         prev_bol = self.text.rfind("\n", 0, bol - 1) + 1
-        return not self.text[prev_bol : bol - 1].strip()
+        return _blank(self.text[prev_bol : bol - 1], self.quote_marks(bol))
 
     def bracket_math(self, i: int, display: bool) -> int:
         text = self.text
@@ -409,7 +433,7 @@ class _Scanner:
                 return j + 2
             return self.emit_display(i, j + 2, tex)
         self.flush(i)
-        self.out.append(self.stash(inline_math_html(tex)))
+        self.out.append(self.stash(inline_math_html(_unquote(tex, self.quote_marks(self.bol(i))))))
         self.skip(j + 2)
         self.result.math_inline += 1
         return j + 2
@@ -433,11 +457,11 @@ class _Scanner:
             bol = self.bol(i)
             eol = self.line_end(j + 2)
             next_line = text[eol + 1 : self.line_end(eol + 1)] if eol < len(text) else ""
-            own_paragraph = self.prev_blank_before(bol) and not next_line.strip()
+            own_paragraph = self.prev_blank_before(bol) and _blank(next_line, self.quote_marks(bol))
         if (open_alone and close_alone) or own_paragraph:
             return self.emit_display(i, j + 2, tex)
         self.flush(i)
-        self.out.append(self.stash(inline_math_html(tex)))
+        self.out.append(self.stash(inline_math_html(_unquote(tex, self.quote_marks(self.bol(i))))))
         self.skip(j + 2)
         self.result.math_inline += 1
         return j + 2
@@ -488,6 +512,16 @@ class _Scanner:
         self.flush(i)
         self.skip(end)
         return end
+
+
+def _blank(line: str, quote: str) -> bool:
+    """A blank line; inside a blockquote (`quote` = its markers) a line of markers only too."""
+    return not (line.strip(" \t>") if quote else line.strip())
+
+
+def _unquote(tex: str, quote: str) -> str:
+    """TeX that runs over several lines of a blockquote, without the lines' quote markers."""
+    return _QUOTE_CONTINUATION.sub("\n", tex) if quote and "\n" in tex else tex
 
 
 def preprocess(text: str, stash: Stash) -> Preprocessed:

@@ -56,6 +56,40 @@ def test_display_inside_a_list_item_stays_in_the_item():
     assert "math-display" in first_item.find("div").classes
 
 
+@pytest.mark.parametrize(
+    ("source", "tex"),
+    [
+        # Own lines inside the quote, with quote-blank lines around.
+        ("> Idézet:\n>\n> $$\n> a^2+b^2\n> $$\n>\n> vége", "\na^2+b^2\n"),
+        # Directly between two quoted text lines.
+        ("> Előtte\n> $$\n> y_1\n> $$\n> utána", "\ny_1\n"),
+        # A quoted paragraph of its own.
+        ("> Előtte\n>\n> $$ x^2 $$\n>\n> utána", " x^2 "),
+        # Nested quotes: every level's markers are left out of the TeX.
+        ("> > $$\n> > z_1 \\\\\n> > z_2\n> > $$", "\nz_1 \\\\\nz_2\n"),
+    ],
+)
+def test_display_math_in_a_blockquote_stays_display_in_the_quote(source, tex):
+    """The quote markers of each line are not TeX, and the formula stays inside the quote."""
+    rendered = render(source)
+    quote = parse(rendered.html).find("blockquote")
+    formulas = [d.text()[2:-2] for d in quote.find_all("div", "math-display")]
+    assert formulas == [tex]
+    assert ">" not in unescape(formulas[0])
+    assert rendered.html.count("<blockquote>") == source.split("\n")[0].count(">")
+    # The quote's text is still in the same quote, not split into a second one.
+    text = " ".join(parse(rendered.html).find("blockquote").text().split())
+    for word in ("Idézet", "Előtte", "utána", "vége"):
+        if word in source:
+            assert word in text
+
+
+def test_inline_math_over_two_quoted_lines_loses_the_markers():
+    rendered = render("> Inline $$ a +\n> b $$ itt.")
+    assert inline(rendered.html) == [" a +\nb "]
+    assert rendered.html.count("<blockquote>") == 1
+
+
 def test_single_dollar_is_money_never_math():
     source = "Az ár $5, a céltár $10, és 10 $-ért vettük; 3$ és $ 4."
     rendered = render(source)
