@@ -196,15 +196,7 @@ class _Scanner:
 
         # Raw HTML block (tracked so that indentation inside it is not taken for code).
         if self.block_kind == "html":
-            self.track_html(line)
-            self.prev_blank = False
-            if self.html_tag in _VERBATIM_HTML:
-                if self.html_depth <= 0:
-                    self.block_kind = "none"
-                return nxt, False
-            if self.html_depth <= 0:
-                self.block_kind = "none"
-            return pos, True
+            return self.html_line(line, pos, nxt)
 
         # Fenced code (Python-Markdown: fence at column 0, closed by the same fence).
         m = _FENCE_OPEN.match(line)
@@ -235,15 +227,7 @@ class _Scanner:
                 self.block_kind = "html"
                 self.html_tag = html.group(1).lower()
                 self.html_depth = 0
-                self.track_html(line)
-                self.prev_blank = False
-                if self.html_tag in _VERBATIM_HTML:
-                    if self.html_depth <= 0:
-                        self.block_kind = "none"
-                    return nxt, False
-                if self.html_depth <= 0:
-                    self.block_kind = "none"
-                return pos, True
+                return self.html_line(line, pos, nxt)
             date = _HUNGARIAN_DATE.match(line)
             if date:
                 # "2012. december 5-én…" opens a paragraph, not a list numbered from 2012.
@@ -277,6 +261,18 @@ class _Scanner:
             self.block_kind = "heading"
 
         self.prev_blank = False
+        return pos, True
+
+    def html_line(self, line: str, pos: int, nxt: int) -> tuple[int, bool]:
+        """A line of a raw HTML block: the block ends where its tag's depth returns to 0.
+        Verbatim blocks (pre, script, style, textarea) are skipped whole; others are scanned
+        (comments and math inside a <div> are handled)."""
+        self.track_html(line)
+        self.prev_blank = False
+        if self.html_depth <= 0:
+            self.block_kind = "none"
+        if self.html_tag in _VERBATIM_HTML:
+            return nxt, False
         return pos, True
 
     def track_html(self, line: str) -> None:

@@ -216,3 +216,19 @@ def reader_pages(released_seed) -> dict[str, tuple[str, int]]:
         "showcase": (showcase.get_absolute_url(), 200),
         "not_found": ("/nincs-ilyen-oldal/", 404),
     }
+
+
+def log_in_editor(page, live_server_url: str, username: str = "e2e-szerkeszto") -> None:
+    """An editor (staff, "Szerkesztő" group, the articles permissions) logged in server-side
+    with force_login; the browser context gets the session cookie. `page` is Playwright's."""
+    from django.contrib.auth.models import Group, Permission, User
+    from django.test import Client
+
+    user = User.objects.create_user(username, password="x", is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name="Szerkesztő")[0])
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="articles"))
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server_url}]
+    )

@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
-from django.test import Client
 from playwright.sync_api import expect
+
+from tests.e2e.conftest import log_in_editor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def log_in(recording, live_server) -> None:
-    """A session made server-side (force_login), handed to the browser as its cookie."""
-    user = User.objects.create_user("e2e-szerkeszto", password="x", is_staff=True)
-    user.groups.add(Group.objects.get_or_create(name="Szerkesztő")[0])
-    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="articles"))
-    client = Client()
-    client.force_login(user)
-    recording.page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-
-
 def test_preview_typesets_math_as_the_editor_types(page, live_server):
-    log_in(page, live_server)
+    log_in_editor(page.page, live_server.url)
     response = page.page.goto(live_server.url + "/admin/articles/article/add/")
     assert response.status == 200
     editor = page.page.locator("textarea.markdownx-editor")
@@ -42,7 +30,7 @@ def test_preview_typesets_math_as_the_editor_types(page, live_server):
 
 
 def test_refused_upload_shows_message_not_invalid_response(page, live_server):
-    log_in(page, live_server)
+    log_in_editor(page.page, live_server.url)
     page.page.goto(live_server.url + "/admin/articles/article/add/")
     editor = page.page.locator("textarea.markdownx-editor")
     editor.fill("Eleje ")

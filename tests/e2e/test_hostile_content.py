@@ -25,13 +25,11 @@ from urllib.parse import quote, urldefrag
 
 import pytest
 import yaml
-from django.contrib.auth.models import Group, Permission, User
-from django.test import Client
 from django.utils import timezone
 
 from articles.importing import Importer
 from articles.models import Article, Author, Tag
-from tests.e2e.conftest import RecordingPage
+from tests.e2e.conftest import RecordingPage, log_in_editor
 from tests.e2e.xss_payloads import (
     Payload,
     body_payloads,
@@ -346,21 +344,9 @@ def test_payloads_that_must_stand_alone(watched, live_server, hostile):
         watched.assert_inert(".article-body", [*markers(payload), "Egy jó képlet"])
 
 
-def log_in_editor(watched: Watched, live_server) -> None:
-    """An editor's session (force_login), handed to the browser as its cookie."""
-    user = User.objects.create_user("e2e-kiskapu", password="x", is_staff=True)
-    user.groups.add(Group.objects.get_or_create(name="Szerkesztő")[0])
-    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="articles"))
-    client = Client()
-    client.force_login(user)
-    watched.page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-
-
 def test_admin_live_preview(watched, live_server, hostile):
     """The same payloads typed into the Markdown editor: the live preview renders them."""
-    log_in_editor(watched, live_server)
+    log_in_editor(watched.page, live_server.url, "e2e-kiskapu")
     page = watched.page
     response = page.goto(live_server.url + "/admin/articles/article/add/")
     assert response is not None and response.status == 200
@@ -387,7 +373,7 @@ def test_admin_pages_of_a_hostile_article(watched, live_server, hostile):
     """The change form (its editor preview, the findings listing what was removed) and the
     list. Only the parts that show authored content are worked: the admin's own buttons open
     popups and send forms by design."""
-    log_in_editor(watched, live_server)
+    log_in_editor(watched.page, live_server.url, "e2e-kiskapu")
     change = f"/admin/articles/article/{hostile.main.pk}/change/"
     watched.open(live_server.url + change, ".markdownx-preview")
     watched.page.locator(".markdownx-preview .katex").first.wait_for(timeout=15_000)
@@ -459,7 +445,7 @@ def test_frontmatter_on_reader_pages(watched, live_server, hostile_frontmatter):
 
 
 def test_frontmatter_in_the_admin(watched, live_server, hostile_frontmatter):
-    log_in_editor(watched, live_server)
+    log_in_editor(watched.page, live_server.url, "e2e-kiskapu")
     titles = [t.source for t in hostile_frontmatter["title"]]
     watched.open(live_server.url + "/admin/articles/article/", "#result_list", content=False)
     watched.assert_inert("#result_list", titles, content=False)
