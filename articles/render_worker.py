@@ -12,7 +12,7 @@ try:
     import django
 
     django.setup()
-    from articles.rendering import render
+    from articles.render import render
 
     render("# Cím\n\nSzöveg *kiemeléssel*, $$x$$ és `kód`.\n\n| a |\n|---|\n| 1 |\n")
 except Exception:  # noqa: S110 - the workers' own initializer sets Django up then

@@ -9,7 +9,7 @@ from html import unescape
 import frontmatter
 import pytest
 
-from articles.rendering import Heading, Rendered, markdownify, render
+from articles.render import Heading, Rendered, markdownify, render
 from tests.html_tree import Node, parse
 
 SEED_INLINE_TEX = [

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from articles.rendering import render
-from articles.sanitize import uri_scheme
+from articles.render import render
+from articles.render.sanitize import uri_scheme
 from tests.html_tree import assert_inert, parse
 
 HOSTILE = [
@@ -235,7 +235,7 @@ def test_the_fast_tree_walker_yields_html5libs_tokens(source):
     serializer must see exactly the tokens html5lib's walker would give them."""
     from bleach import html5lib_shim
 
-    from articles.sanitize import Sanitizer, walk_tokens
+    from articles.render.sanitize import Sanitizer, walk_tokens
 
     dom = Sanitizer().parser.parseFragment(source)
     assert list(walk_tokens(dom)) == list(html5lib_shim.getTreeWalker("etree")(dom))
@@ -245,7 +245,7 @@ def test_the_fast_tree_walker_on_the_rendered_seed(seed_text):
     import markdown
     from bleach import html5lib_shim
 
-    from articles.sanitize import Sanitizer, walk_tokens
+    from articles.render.sanitize import Sanitizer, walk_tokens
 
     html = markdown.markdown(seed_text, extensions=["tables", "footnotes", "md_in_html"])
     for source in (seed_text, html):
@@ -267,7 +267,7 @@ _TAG_SOUP = st.lists(
 def test_the_fast_tree_walker_matches_html5lib_on_tag_soup(source):
     from bleach import html5lib_shim
 
-    from articles.sanitize import Sanitizer, walk_tokens
+    from articles.render.sanitize import Sanitizer, walk_tokens
 
     dom = Sanitizer().parser.parseFragment(source)
     assert list(walk_tokens(dom)) == list(html5lib_shim.getTreeWalker("etree")(dom))
@@ -276,7 +276,7 @@ def test_the_fast_tree_walker_matches_html5lib_on_tag_soup(source):
 def test_a_remembered_style_is_cleaned_and_reported_in_every_document():
     """The CSS sanitizer remembers each style value's result: a later document with the same
     style still gets the same cleaned value and its own report of what was dropped."""
-    from articles.sanitize import Sanitizer
+    from articles.render.sanitize import Sanitizer
 
     sanitizer = Sanitizer()
     html = '<div style="width: 10px; position: fixed; background: url(x)">a</div>'

@@ -12,6 +12,7 @@ Not thread-safe (html5lib parsers keep state): make one Sanitizer per thread.
 from __future__ import annotations
 
 import re
+import threading
 import xml.etree.ElementTree as etree
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -353,6 +354,8 @@ class _Decorate(html5lib_shim.Filter):
                         self.result.images_without_alt.append(src or "")
                 elif name == "a":
                     href = data.get((None, "href"), "")
+                    if href:
+                        self.result.links.append(href)
                     if _EXTERNAL.match(href.strip()):
                         rel = set(data.get((None, "rel"), "").split())
                         rel |= {"noopener", "noreferrer"}
@@ -385,6 +388,7 @@ class Sanitized:
     removed: list[str] = field(default_factory=list)
     images: list[str] = field(default_factory=list)
     images_without_alt: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
     text: str = ""  # visible prose, math left out (for word counts)
     plain: str = ""  # all visible text, math TeX included, entities decoded (for search)
 
@@ -433,3 +437,17 @@ class Sanitizer:
         finally:
             self.css.removed = None
         return result
+
+
+class _PerThread(threading.local):
+    sanitizer: Sanitizer | None = None
+
+
+_per_thread = _PerThread()
+
+
+def sanitize(html: str) -> Sanitized:
+    """The thread's Sanitizer on one document."""
+    if _per_thread.sanitizer is None:
+        _per_thread.sanitizer = Sanitizer()
+    return _per_thread.sanitizer.clean(html)
