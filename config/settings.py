@@ -257,8 +257,9 @@ CACHES = {
 
 # Content-Security-Policy (django-csp 4): nothing but our own files may run. No inline script
 # anywhere (templates load static JS files, KaTeX included). Articles keep the `style` attributes
-# the sanitizer allows (widths, alignment: articles/render/sanitize.py) and the admin's widgets write a
-# few too, hence 'unsafe-inline' for style *attributes* only, never for <style> or any script.
+# the sanitizer allows (widths, alignment: articles/render/sanitize.py) and the admin's widgets
+# write a few too, hence 'unsafe-inline' for style *attributes* only, never for <style> or
+# any script.
 _MEDIA_ORIGIN = media_origin(STORAGES["default"])
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
