@@ -1,7 +1,7 @@
 """Preloaded by the importer's forkserver (articles.importing._render_pool).
 
 Render workers fork from the forkserver; with this module imported there first, each starts
-with Django set up and the renderer (Markdown, its extensions, Pygments, bleach) already
+with Django set up and the renderer (Markdown, its extensions, Pygments, nh3) already
 imported and warmed, instead of paying ~0.8 s of CPU for it on every import run.
 Nothing here touches the database.
 """
