@@ -120,7 +120,7 @@ def test_script_and_style_text_is_not_prose():
 def test_a_tag_shaped_prose_lt_is_text_but_real_tags_stay_tags():
     rendered = render("<b>félkövér</b>, de a<b and c>d és <i class=x>dőlt</i> <x-y>")
     assert rendered.html == (
-        "<p><b>félkövér</b>, de a&lt;b and c&gt;d és <i class=\"x\">dőlt</i> &lt;x-y&gt;</p>"
+        '<p><b>félkövér</b>, de a&lt;b and c&gt;d és <i class="x">dőlt</i> &lt;x-y&gt;</p>'
     )
 
 
