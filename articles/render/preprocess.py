@@ -110,6 +110,8 @@ MathHook = Callable[[str, bool, int], str]
 class Preprocessed:
     text: str
     warnings: list[str] = field(default_factory=list)
+    # (delimiter, line) of every opener left unclosed ("$$", "<!--"), for the checks.
+    unclosed: list[tuple[str, int]] = field(default_factory=list)
 
 
 def _indent_width(line: str) -> int:
@@ -162,6 +164,7 @@ class _Scanner:
         if (delimiter, line) in self.warned or len(self.warned) >= MAX_WARNINGS:
             return
         self.warned.add((delimiter, line))
+        self.result.unclosed.append((delimiter, line))
         if delimiter == "<!--":
             message = _(
                 "Lezáratlan HTML-megjegyzés a(z) %(line)d. sorban: a szöveg vége nem jelenik meg."

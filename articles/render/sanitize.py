@@ -190,6 +190,7 @@ class Sanitized:
     html: str
     removed: list[str] = field(default_factory=list)
     images: list[str] = field(default_factory=list)
+    image_alts: list[str | None] = field(default_factory=list)  # None: no alt attribute
     images_without_alt: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     text: str = ""  # visible prose, math left out (for word counts)
@@ -257,8 +258,8 @@ class _Scan(HTMLParser):
             values[name] = value
         if tag == "img":
             src = values.get("src", "")
-            if src:
-                self.result.images.append(src)
+            self.result.images.append(src)  # "" when it has none (or the sanitizer drops it)
+            self.result.image_alts.append(values.get("alt"))
             if "alt" not in values:
                 self.result.images_without_alt.append(src)
         elif tag == "a" and values.get("href"):
