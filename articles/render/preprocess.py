@@ -133,6 +133,7 @@ class _Scanner:
         self.in_list = False
         self.html_tag = ""
         self.html_depth = 0
+        self.raw_html_line = False  # the current line belongs to a raw HTML block
         # Positions precomputed once, so that no lookup rescans the text: the renderer stays
         # linear even on hostile input (one huge line, thousands of unclosed delimiters).
         self.newlines = [m.start() for m in re.finditer("\n", text)]
@@ -235,6 +236,7 @@ class _Scanner:
         eol = self.line_end(pos)
         line = text[pos:eol]
         stripped = line.strip()
+        self.raw_html_line = False
         nxt = min(eol + 1, len(text))
 
         if not stripped:
@@ -275,13 +277,15 @@ class _Scanner:
         starts_block = self.prev_blank or self.block_kind in ("none", "heading", "fence", "code")
         is_list_item = bool(_ANY_LIST_ITEM.match(line))
 
+        # Python-Markdown takes a block tag at the start of a line for a raw HTML block even
+        # right after a paragraph line.
+        html = _HTML_BLOCK_OPEN.match(line)
+        if html and (starts_block or line.startswith("<")):
+            self.block_kind = "html"
+            self.html_tag = html.group(1).lower()
+            self.html_depth = 0
+            return self.html_line(line, pos, nxt)
         if starts_block:
-            html = _HTML_BLOCK_OPEN.match(line)
-            if html:
-                self.block_kind = "html"
-                self.html_tag = html.group(1).lower()
-                self.html_depth = 0
-                return self.html_line(line, pos, nxt)
             date = _HUNGARIAN_DATE.match(line)
             if date:
                 # "2012. december 5-én…" opens a paragraph, not a list numbered from 2012.
@@ -322,6 +326,7 @@ class _Scanner:
         Verbatim blocks (pre, script, style, textarea) are skipped whole; others are scanned
         (comments and math inside a <div> are handled)."""
         self.track_html(line)
+        self.raw_html_line = True
         self.prev_blank = False
         if self.html_depth <= 0:
             self.block_kind = "none"
@@ -351,7 +356,8 @@ class _Scanner:
             if ch == "\\":
                 pos = self.backslash(i)
             elif ch == "`":
-                pos = self.code_span(i)
+                # Markdown reads no code spans inside a raw HTML block: there "`" is a character.
+                pos = i + 1 if self.raw_html_line else self.code_span(i)
             elif ch == "<":
                 pos = self.comment(i) if text.startswith("<!--", i) else self.angle(i)
             elif ch == "]":
