@@ -166,6 +166,11 @@ def _attribute_filter(tag: str, name: str, value: str) -> str | None:
         return clean_style(value)[0] or None
     if name in ("rel", "loading", "decoding"):
         return value  # set by the sanitizer itself
+    if name in _URI_ATTRIBUTES:
+        # ammonia lets through what its URL parser reads as relative ("jav    ascript:…",
+        # a tab that Markdown expanded): refuse any scheme a lenient reader could see.
+        scheme = uri_scheme(value)
+        return None if scheme and scheme not in ALLOWED_PROTOCOLS else value
     return value if _value_allowed(name, value) else None
 
 
