@@ -17,6 +17,7 @@ Messages are for an editor and in English (the operator-facing language of the c
 from __future__ import annotations
 
 import bisect
+import errno
 import functools
 import hashlib
 import os
@@ -33,7 +34,6 @@ from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
 import django
-import yaml
 from django.conf import settings
 from django.core.files.storage import Storage, default_storage
 from django.db import IntegrityError, connection, models, transaction
@@ -47,11 +47,15 @@ from articles.frontmatter import (
     ArticleSource,
     NotAnArticle,
     SourceError,
+    body_line,
     decode,
     load_meta,
     quick_cover,
     split_raw,
     validate,
+)
+from articles.frontmatter import (
+    HANDLER as FRONTMATTER,
 )
 from articles.images import CheckedImage, ImageRejected, check_image, store_image
 from articles.models import Article, Author, Byline, Tag
@@ -98,7 +102,11 @@ def find_sources(paths: Iterable[str | Path]) -> Iterator[Path]:
     seen: set[str] = set()
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        try:
+            is_dir = path.is_dir()
+        except OSError:  # e.g. a name too long: the importer reports it for the file
+            is_dir = False
+        if is_dir:
             candidates: Iterable[Path] = _walk(path)
         else:
             candidates = [path]
@@ -149,9 +157,11 @@ class ImageRef:
     src: str
 
 
-_MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\(\s*<?(?P<src>[^)\s<>]+)>?")
+# Linear by construction: an alt text stops at the next `[` and a tag at the next `<`, so a
+# body of 10,000 unclosed `![` or `<img a` is scanned once, not once per opening (quadratic).
+_MD_IMAGE = re.compile(r"!\[[^\[\]\n]*\]\(\s*<?(?P<src>[^)\s<>]+)>?")
 _HTML_IMAGE = re.compile(
-    r"<img\b[^>]*?\ssrc\s*=\s*(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'|(?P<bare>[^\s>\"']+))",
+    r"<img\b[^<>]*?\ssrc\s*=\s*(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'|(?P<bare>[^\s<>\"']+))",
     re.IGNORECASE,
 )
 # Places where an image-looking text is not an image: fenced code, inline code, HTML comments.
@@ -271,7 +281,15 @@ class ImageResolver:
             raise SourceError(f"image path {ref!r} is not a valid path")
         # `/NVIDIA/nvda.png` is under the assets folder; `kepek/a.png` is beside the file.
         candidate = assets_dir / path.lstrip("/") if path.startswith("/") else file_dir / path
-        resolved = candidate.resolve()
+        try:
+            resolved = candidate.resolve()
+        except OSError as exc:
+            raise SourceError(os_error_message(exc, f"image path {_short(ref)}")) from None
+        except RuntimeError:  # a symlink loop (Python 3.11)
+            raise SourceError(
+                f"image path {_short(ref)}: too many symbolic links (a loop?); "
+                "point it at a real file"
+            ) from None
         roots = {assets_dir.resolve(), file_dir.resolve()}
         if not any(resolved.is_relative_to(root) for root in roots):
             raise SourceError(
@@ -452,31 +470,47 @@ class Importer:
             outcome.status, outcome.reason = SKIPPED, exc.reason
         except SourceError as exc:
             outcome.status, outcome.reason = FAILED, str(exc)
+        except RecursionError:
+            outcome.status = FAILED
+            outcome.reason = (
+                "the text is nested too deeply to process (for example hundreds of '>' quote "
+                "or list levels): flatten it; nothing of this file was saved"
+            )
         except Exception as exc:  # a bug or a database error: report it, keep going
             outcome.status = FAILED
-            outcome.reason = f"unexpected error ({type(exc).__name__}): {exc}"
+            outcome.reason = (
+                f"internal error: {exc or type(exc).__name__}; nothing of this file was saved "
+                "(import it again; if it fails again, report it with the file)"
+            )
         return None
 
     # -- reading and checking, no writes
 
     def _read(self, path: Path) -> bytes:
         if not path.name.lower().endswith(ARTICLE_SUFFIXES):
-            if not path.exists():
+            if not os.path.lexists(path):
                 raise SourceError("no such file or folder")
             raise SourceError("not an article file (expected .md, .markdown or .txt)")
         limit = settings.CIKK_IMPORT_MAX_BYTES
         try:
-            with path.open("rb") as handle:
-                data = handle.read(limit + 1)
-        except FileNotFoundError:
-            raise SourceError("no such file or folder") from None
-        except IsADirectoryError:
-            raise SourceError("not a regular file") from None
+            # Non-blocking, and the type checked on the open file: a named pipe given as an
+            # article would otherwise wait for a writer forever.
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            raise SourceError(os_error_message(exc, "the file")) from None
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise SourceError(f"not a regular file but {file_kind(info.st_mode)}")
+            if info.st_size > limit:
+                raise SourceError(
+                    f"the file is {info.st_size:,} bytes, more than the {limit:,} byte limit "
+                    "(CIKK_IMPORT_MAX_BYTES)"
+                )
+            data = handle.read(limit + 1)
         if len(data) > limit:
-            size = path.stat().st_size
             raise SourceError(
-                f"the file is {size:,} bytes, more than the {limit:,} byte limit "
-                "(CIKK_IMPORT_MAX_BYTES)"
+                f"the file is more than the {limit:,} byte limit (CIKK_IMPORT_MAX_BYTES)"
             )
         return data
 
@@ -496,12 +530,17 @@ class Importer:
             what = "cover image" if is_cover else "image"
             try:
                 info = target.stat()
-            except FileNotFoundError:
+            except (FileNotFoundError, NotADirectoryError):
                 findings.append(f"{what} not found: {ref} (looked for {target})")
                 resolved.append(ResolvedImage(ref, None, "missing", is_cover))
                 continue
+            except OSError as exc:
+                raise SourceError(os_error_message(exc, f"{what} {_short(ref)}")) from None
             if not stat.S_ISREG(info.st_mode):
-                raise SourceError(f"{what} {ref!r} is a folder, not an image file")
+                raise SourceError(
+                    f"{what} {_short(ref)} is {file_kind(info.st_mode)}, not an image file: "
+                    "point the reference at a regular image file"
+                )
             digest = self.images.digest(target, info)
             resolved.append(ResolvedImage(ref, target, digest, is_cover))
         return resolved
@@ -562,7 +601,7 @@ class Importer:
             if checksum in known:
                 outcome.status = UNCHANGED
                 return None
-        source = validate(meta, body)
+        source = validate(meta, body, body_line=body_line(yaml_text))
         outcome.slug = source.slug
         outcome.findings[:0] = source.findings
         self._check_claim(source.slug, key)
@@ -731,6 +770,45 @@ class Importer:
             through.objects.bulk_create(through(article=article, tag=tag) for tag in tags.values())
 
 
+def _short(text: str, limit: int = 80) -> str:
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "…"
+
+
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, in words."""
+    return next((words for test, words in _FILE_KINDS if test(mode)), "not a regular file")
+
+
+def os_error_message(exc: OSError, what: str) -> str:
+    """An operating-system error in words, with what to do; never the exception's name."""
+    code = exc.errno
+    if code == errno.ENOENT:
+        return "no such file or folder"
+    if code == errno.ENAMETOOLONG:
+        name = os.fsencode(exc.filename or "")
+        return (
+            f"{what}: the name is too long for the file system ({len(name):,} bytes); "
+            "rename the file or folder to something shorter"
+        )
+    if code in (errno.EACCES, errno.EPERM):
+        return f"{what} cannot be read: permission denied; check the file's permissions"
+    if code == errno.ELOOP:
+        return f"{what}: too many symbolic links (a loop?); point it at a real file"
+    if code == errno.EISDIR:
+        return f"{what} is a folder, not a file"
+    reason = exc.strerror or str(exc)
+    return f"{what} cannot be read: {reason.lower()}; check the path and try again"
+
+
 def _bulk_create(model: type[_M], objects: list[_M]) -> list[_M]:
     """One INSERT for all; row by row where the database cannot return the new keys."""
     if not objects:
@@ -828,7 +906,7 @@ def export_article(
     for extra_key, value in article.extra.items():
         if extra_key not in KNOWN_KEYS:
             meta[extra_key] = value
-    header = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000)
+    header = FRONTMATTER.export(meta)  # the importer's own YAML handler, so they agree
     target = directory / f"{article.slug}.md"
     target.write_text(f"---\n{header}---\n\n{body}", encoding="utf-8")
     return Exported(article=article, path=target, images=len(copied))

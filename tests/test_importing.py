@@ -352,7 +352,8 @@ def test_a_failure_after_images_were_stored_removes_them_again(tmp_path, monkeyp
     outcome = import_one(path)
 
     assert outcome.status == FAILED
-    assert "unexpected error (RuntimeError): disk full" in outcome.reason
+    assert "internal error: disk full; nothing of this file was saved" in outcome.reason
+    assert "RuntimeError" not in outcome.reason
     assert db_state() == before
     assert media_files() == media_before
 
