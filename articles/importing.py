@@ -1,8 +1,10 @@
 """Frontmatter files → articles, and articles → frontmatter files.
 
 The import of one file is one transaction: it creates or updates its article (matched by slug),
-stores the images it references under content-hash names, and either all of that happens or
-none of it (images written for a file that then failed are deleted again). An unchanged file —
+stores the images it references under content-hash names, and either all of the article's rows
+are written or none (images stored for a file that then failed stay: they may already be shared
+with another writer's article; the media cleanup command removes unreferenced ones). Reading,
+checking and rendering a file run under a time limit, before its transaction. An unchanged file —
 same checksum as at its last import — costs no write and no rendering; the known checksums are
 read with one query per run, not one per file.
 
@@ -61,6 +63,7 @@ from articles.images import CheckedImage, ImageRejected, check_image, store_imag
 from articles.models import Article, Author, Byline, Tag
 from articles.rendering import Rendered, render
 from articles.text import make_slug
+from articles.time_limit import TimeLimitExceeded, time_limit
 
 _T = TypeVar("_T")
 _M = TypeVar("_M", bound=models.Model)
@@ -73,6 +76,9 @@ FAILED = "failed"
 STATUSES = (CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED)
 
 EXPORT_IMAGE_DIR = "kepek"
+# Seconds one file may take to be read, checked and rendered: the seed takes ~0.1 s, a 2 MiB
+# body of ordinary prose a few seconds; a pathological one is stopped here.
+DEFAULT_TIME_LIMIT = 30.0
 
 
 @dataclass
@@ -363,10 +369,14 @@ class Importer:
         dry_run: bool = False,
         force: bool = False,
         storage: Storage | None = None,
+        time_limit: float | None = DEFAULT_TIME_LIMIT,
     ) -> None:
         self.assets = Path(assets) if assets is not None else None
         self.dry_run = dry_run
         self.force = force
+        # Seconds one file may take to read, check and render (None: no limit); the write
+        # that follows is a few queries and is never interrupted.
+        self.time_limit = time_limit
         self.storage = storage or default_storage
         self.images = ImageResolver()
         self._known: dict[str, set[str]] | None = None
@@ -412,10 +422,18 @@ class Importer:
     def import_file(self, path: str | Path) -> Outcome:
         """Import one file; never raises for a bad file, the Outcome says what went wrong."""
         outcome = Outcome(path=str(path), status=FAILED)
-        prepared = self._guarded(outcome, self._prepare, Path(path), outcome)
-        if prepared is not None:
-            self._guarded(outcome, self._commit, prepared, None)
+        ready = self._guarded(outcome, self._prepare_and_render, Path(path), outcome)
+        if ready is not None:
+            self._guarded(outcome, self._commit, *ready)
         return outcome
+
+    def _prepare_and_render(
+        self, path: Path, outcome: Outcome
+    ) -> tuple[_Prepared, Rendered] | None:
+        """Everything that can be slow, under the file's time limit, before any write."""
+        with time_limit(self.time_limit):
+            prepared = self._prepare(path, outcome)
+            return None if prepared is None else (prepared, render(prepared.body))
 
     def _run_parallel(self, paths: Iterable[Path], jobs: int) -> Iterator[Outcome]:
         # Bounded look-ahead: enough queued renders to keep every worker busy while this
@@ -427,13 +445,13 @@ class Importer:
         try:
             for path in paths:
                 outcome = Outcome(path=str(path), status=FAILED)
-                prepared = self._guarded(outcome, self._prepare, path, outcome)
+                prepared = self._guarded(outcome, self._prepare_limited, path, outcome)
                 future = None
                 if prepared is not None and not broken:
                     if pool is None:  # not started for a run of unchanged files
                         pool = _render_pool(jobs)
                     try:
-                        future = pool.submit(render, prepared.body)
+                        future = pool.submit(render_within, prepared.body, self.time_limit)
                     except BrokenProcessPool:  # save() renders here from now on
                         broken = True
                 pending.append((outcome, prepared, future))
@@ -454,10 +472,25 @@ class Importer:
         if future is not None:
             try:
                 rendered = future.result()
-            except Exception:  # a broken worker: save() renders in this process instead
+            except TimeLimitExceeded as exc:  # raised in the worker, under the same limit
+                self._guarded(outcome, _reraise, exc)
+                return outcome
+            except Exception:  # a broken worker: render here instead, under the limit
                 rendered = None
+        if rendered is None:
+            rendered = self._guarded(outcome, self._render_limited, prepared.body)
+            if rendered is None:
+                return outcome
         self._guarded(outcome, self._commit, prepared, rendered)
         return outcome
+
+    def _prepare_limited(self, path: Path, outcome: Outcome) -> _Prepared | None:
+        with time_limit(self.time_limit):
+            return self._prepare(path, outcome)
+
+    def _render_limited(self, body: str) -> Rendered:
+        with time_limit(self.time_limit):
+            return render(body)
 
     @staticmethod
     def _guarded(outcome: Outcome, step: Callable[..., _T], *args: Any) -> _T | None:
@@ -468,6 +501,13 @@ class Importer:
             outcome.status, outcome.reason = SKIPPED, str(exc)
         except _Skip as exc:
             outcome.status, outcome.reason = SKIPPED, exc.reason
+        except TimeLimitExceeded as exc:
+            outcome.status = FAILED
+            outcome.reason = (
+                f"took longer than {exc.seconds:g} s (the per-file limit), nothing was written: "
+                "look for a construct repeated thousands of times in it, or raise the limit "
+                "with --time-limit"
+            )
         except SourceError as exc:
             outcome.status, outcome.reason = FAILED, str(exc)
         except RecursionError:
@@ -624,11 +664,10 @@ class Importer:
         # Checked again: with workers, files read after this one were prepared before it
         # was written, and a file written since may have claimed the slug.
         self._check_claim(source.slug, key)
-        new_media: list[str] = []  # media this file wrote that did not exist before
         self._pending = ({}, {})
         try:
             with transaction.atomic():
-                status = self._write(prepared, rendered, new_media)
+                status = self._write(prepared, rendered)
                 if self.dry_run:
                     raise _DryRunRollback
         except _DryRunRollback:
@@ -636,8 +675,6 @@ class Importer:
         except IntegrityError as exc:
             # A new file is inserted without a look-up (see _write); the unique constraints
             # are the guard against a row another writer added since the run started.
-            for name in new_media:
-                self.storage.delete(name)
             self._known_slugs.add(source.slug)  # the next attempt looks it up
             # An author or tag remembered from an earlier file may be what someone deleted.
             self._authors.clear()
@@ -646,10 +683,6 @@ class Importer:
                 f"slug '{source.slug}' (or an author or tag of it) was written by someone else "
                 f"during the import; nothing of this file was saved, import it again ({exc})"
             ) from None
-        except BaseException:
-            for name in new_media:
-                self.storage.delete(name)
-            raise
         self._claimed[source.slug] = key
         self._known_slugs.add(source.slug)
         if not self.dry_run:
@@ -674,7 +707,7 @@ class Importer:
             return previous[0]
         return None
 
-    def _write(self, prepared: _Prepared, rendered: Rendered | None, new_media: list[str]) -> str:
+    def _write(self, prepared: _Prepared, rendered: Rendered | None) -> str:
         source, checked = prepared.source, prepared.checked
         # A slug and a path the run has never seen: a new article, no look-up needed.
         unseen = prepared.key not in self.known_checksums() and source.slug not in self._known_slugs
@@ -686,12 +719,12 @@ class Importer:
             if article.imported_version is None:
                 raise _Skip("an article with this slug was written in the admin (use --force)")
         if not self.dry_run:
+            # Content-hash names: the same bytes are the same file, whoever stores them. A file
+            # that fails after this point leaves its images in place, never deletes them:
+            # another writer may have stored the same bytes and committed an article using
+            # them meanwhile. Unreferenced media is removed only by the media cleanup command.
             for image in checked.values():
-                name = image.storage_name
-                existed = self.storage.exists(name)
                 store_image(image, self.storage)
-                if not existed:
-                    new_media.append(name)
         if article is None:
             article = Article()
         article.title = source.title
@@ -809,6 +842,16 @@ def os_error_message(exc: OSError, what: str) -> str:
     return f"{what} cannot be read: {reason.lower()}; check the path and try again"
 
 
+def render_within(body: str, seconds: float | None) -> Rendered:
+    """Render under a time limit: what the importer's worker processes run."""
+    with time_limit(seconds):
+        return render(body)
+
+
+def _reraise(exc: BaseException) -> None:
+    raise exc
+
+
 def _bulk_create(model: type[_M], objects: list[_M]) -> list[_M]:
     """One INSERT for all; row by row where the database cannot return the new keys."""
     if not objects:
@@ -826,9 +869,11 @@ def import_paths(
     assets: str | Path | None = None,
     dry_run: bool = False,
     force: bool = False,
+    time_limit: float | None = DEFAULT_TIME_LIMIT,
 ) -> list[Outcome]:
     """Convenience for code and tests: import everything and return the outcomes."""
-    return list(Importer(assets=assets, dry_run=dry_run, force=force).run(paths))
+    importer = Importer(assets=assets, dry_run=dry_run, force=force, time_limit=time_limit)
+    return list(importer.run(paths))
 
 
 # --------------------------------------------------------------------------- the exporter

@@ -3,6 +3,7 @@ aliases, nesting, sizes, control characters, and operator errors in words (issue
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import time
@@ -323,3 +324,84 @@ def test_parse_reports_like_the_importer():
     with pytest.raises(SourceError, match="line 3, column 4: the YAML alias"):
         parse(b"---\ntitle: A\nx: *a\n---\n")
     assert png_bytes()  # helpers import cleanly
+
+
+# --------------------------------------------------------------------------- time limit
+
+
+def test_a_file_over_the_time_limit_fails_and_writes_nothing(tmp_path, monkeypatch):
+    import articles.importing as importing
+
+    slow = article_file(tmp_path, "lassu.md", title="Lassú", body="LASSU\n")
+    fast = article_file(tmp_path, "gyors.md", title="Gyors")
+    real_render = importing.render
+
+    def render(body: str):
+        if "LASSU" in body:
+            time.sleep(30)  # interrupted by the limit
+        return real_render(body)
+
+    monkeypatch.setattr(importing, "render", render)
+    before, media_before = db_state(), media_files()
+    started = time.perf_counter()
+    outcomes = import_paths([slow], time_limit=0.5)
+    assert time.perf_counter() - started < 3
+    (outcome,) = outcomes
+    assert outcome.status == FAILED
+    assert outcome.reason.startswith("took longer than 0.5 s (the per-file limit)")
+    assert "nothing was written" in outcome.reason and "--time-limit" in outcome.reason
+    assert db_state() == before and media_files() == media_before
+    # The run goes on with the next file, and the timer is gone afterwards.
+    assert import_paths([fast], time_limit=0.5)[0].status == "created"
+    time.sleep(0.7)
+
+
+def test_the_worker_renders_under_the_same_limit(monkeypatch):
+    import articles.importing as importing
+    from articles.time_limit import TimeLimitExceeded
+
+    monkeypatch.setattr(importing, "render", lambda body: time.sleep(30))
+    started = time.perf_counter()
+    with pytest.raises(TimeLimitExceeded):
+        importing.render_within("x", 0.3)
+    assert time.perf_counter() - started < 2
+
+
+@pytest.mark.parametrize("shape", ["![", "<img a", "[a](b ", "<div>", "$$"])
+def test_pathological_bodies_finish_or_fail_within_the_limit(tmp_path, shape):
+    """The shapes of issue 15, 60 KB each: either the renderer copes quickly, or the file fails
+    at the limit; never a stalled run, never a half-written article."""
+    path = article_file(tmp_path, body=shape * (60_000 // len(shape)) + "\n")
+    before = db_state()
+    started = time.perf_counter()
+    (outcome,) = import_paths([path], time_limit=3)
+    assert time.perf_counter() - started < 6
+    assert outcome.status in ("created", FAILED), outcome
+    if outcome.status == FAILED:
+        assert "took longer than 3 s" in outcome.reason
+        assert db_state() == before
+
+
+def test_the_command_takes_a_time_limit(tmp_path):
+    article_file(tmp_path)
+    with pytest.raises(CommandError, match="--time-limit -1: must be 0"):
+        call_command("import_articles", str(tmp_path), "--time-limit", "-1", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("import_articles", str(tmp_path), "--time-limit", "0", stdout=out)
+    assert "created: " in out.getvalue()
+
+
+def test_render_workers_stop_a_pathological_file_at_the_limit(tmp_path):
+    article_file(tmp_path, "a.md", title="Rendes")
+    article_file(tmp_path, "b.md", title="Kóros", body="<img a" * 20_000 + "\n")
+    out = io.StringIO()
+    started = time.perf_counter()
+    with contextlib.suppress(CommandError):
+        call_command(
+            "import_articles", str(tmp_path), "--jobs", "2", "--time-limit", "2", stdout=out
+        )
+    assert time.perf_counter() - started < 15
+    lines = out.getvalue().splitlines()
+    assert any(line.startswith("created: ") and "a.md" in line for line in lines)
+    (second,) = [line for line in lines if "b.md" in line]
+    assert second.startswith("created: ") or "took longer than 2 s" in second

@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -338,24 +339,40 @@ def test_an_invalid_image_fails_the_file_and_stores_nothing(filename, data, mess
     assert media_files() == media_before
 
 
-def test_a_failure_after_images_were_stored_removes_them_again(tmp_path, monkeypatch):
+def test_a_failure_after_images_were_stored_leaves_the_shared_files_alone(tmp_path, monkeypatch):
+    """Content-hash media is never deleted by a failed import: between the store and the
+    failure another writer may have stored the same bytes and committed an article using
+    them. Unreferenced files are left to the explicit media cleanup command."""
     folder = tmp_path / "cikkek"
     (folder / "kepek").mkdir(parents=True)
     (folder / "kepek" / "a.png").write_bytes(png_bytes("green"))
     path = article_file(folder, body="![a](kepek/a.png)\n", extra="tags: [egy, kettő]")
-    before, media_before = db_state(), media_files()
+    # The other writer: an article with the same picture, in its own folder.
+    (tmp_path / "masik" / "kepek").mkdir(parents=True)
+    (tmp_path / "masik" / "kepek" / "b.png").write_bytes(png_bytes("green"))
+    other = article_file(tmp_path / "masik", title="Másik", body="![b](kepek/b.png)\n")
+    before = db_state()
+    stored_during_the_failed_import: list[set[str]] = []
 
     def explode(*args, **kwargs):
+        stored_during_the_failed_import.append(media_files())
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(Importer, "_set_tags", staticmethod(explode))
-    outcome = import_one(path)
+    with monkeypatch.context() as patch:
+        patch.setattr(Importer, "_set_tags", staticmethod(explode))
+        outcome = import_one(path)
+    assert import_one(other).status == CREATED
 
     assert outcome.status == FAILED
     assert "internal error: disk full; nothing of this file was saved" in outcome.reason
     assert "RuntimeError" not in outcome.reason
-    assert db_state() == before
-    assert media_files() == media_before
+    assert Article.objects.filter(slug="proba-cikk").count() == 0
+    assert db_state()["articles"] != before["articles"]  # only the other article is new
+    (stored,) = stored_during_the_failed_import
+    assert len(stored) == 1 and media_files() == stored  # still there, shared
+    name = stored.pop()
+    assert name in Article.objects.get(slug="masik").body
+    assert (Path(settings.MEDIA_ROOT) / name).read_bytes() == png_bytes("green")
 
 
 def test_one_bad_file_does_not_stop_the_good_ones(tmp_path):
@@ -708,7 +725,8 @@ def test_a_slug_written_by_someone_else_during_the_run_fails_the_file_cleanly(tm
     assert "slug 'proba-cikk'" in outcome.reason
     assert "written by someone else during the import" in outcome.reason
     assert db_state() == before
-    assert media_files() == set()
+    # The stored picture stays (content-hash names are shared; the cleanup command decides).
+    assert len(media_files()) == 1
     # Tried again in the same run, the file is looked up and meets the admin's article.
     again = importer.import_file(path)
     assert again.status == SKIPPED

@@ -1,7 +1,7 @@
 """Import Markdown + YAML frontmatter files (or folders of them) as articles.
 
     python manage.py import_articles content/ [more paths] [--assets DIR] [--dry-run] [--force]
-                                     [--jobs N]
+                                     [--jobs N] [--time-limit SECONDS]
 
 One line per file — created / updated / unchanged / skipped: reason / failed: reason — with
 findings (warnings such as a missing image) indented under it, then a summary. Each file is
@@ -25,6 +25,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from articles.importing import (
     CREATED,
+    DEFAULT_TIME_LIMIT,
     FAILED,
     SKIPPED,
     STATUSES,
@@ -74,6 +75,14 @@ class Command(BaseCommand):
             help="overwrite articles edited in the admin since their last import",
         )
         parser.add_argument(
+            "--time-limit",
+            type=float,
+            metavar="SECONDS",
+            default=DEFAULT_TIME_LIMIT,
+            help="seconds one file may take to be read, checked and rendered; a file over it "
+            f"fails and nothing of it is written (default: {DEFAULT_TIME_LIMIT:g}; 0: no limit)",
+        )
+        parser.add_argument(
             "--jobs",
             type=int,
             metavar="N",
@@ -89,7 +98,15 @@ class Command(BaseCommand):
         if jobs is not None and jobs < 1:
             raise CommandError(f"--jobs {jobs}: must be at least 1")
         verbosity = options["verbosity"]
-        importer = Importer(assets=assets, dry_run=options["dry_run"], force=options["force"])
+        seconds = options["time_limit"]
+        if seconds < 0:
+            raise CommandError(f"--time-limit {seconds:g}: must be 0 (no limit) or more")
+        importer = Importer(
+            assets=assets,
+            dry_run=options["dry_run"],
+            force=options["force"],
+            time_limit=seconds or None,
+        )
         paths = list(find_sources(options["paths"]))
         if jobs is None:
             jobs = cpu_count() if len(paths) >= PARALLEL_MIN_FILES else 1
