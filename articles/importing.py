@@ -36,7 +36,9 @@ from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
 import django
+import reversion
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.storage import Storage, default_storage
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
@@ -79,6 +81,8 @@ EXPORT_IMAGE_DIR = "kepek"
 # Seconds one file may take to be read, checked and rendered: the seed takes ~0.1 s, a 2 MiB
 # body of ordinary prose a few seconds; a pathological one is stopped here.
 DEFAULT_TIME_LIMIT = 30.0
+# The comment of the revision an import records (reversion), followed by the file's path.
+IMPORT_COMMENT_PREFIX = "importálva: "
 
 
 @dataclass
@@ -666,13 +670,15 @@ class Importer:
         self._check_claim(source.slug, key)
         self._pending = ({}, {})
         try:
-            with transaction.atomic():
+            # One revision per imported change, in the file's transaction: the admin's history
+            # and compare screens show it ("importálva: path"), and a conflict names it.
+            with transaction.atomic(), reversion.create_revision(manage_manually=True):
                 status = self._write(prepared, rendered)
                 if self.dry_run:
                     raise _DryRunRollback
         except _DryRunRollback:
             pass
-        except IntegrityError as exc:
+        except (IntegrityError, ObjectDoesNotExist) as exc:
             # A new file is inserted without a look-up (see _write); the unique constraints
             # are the guard against a row another writer added since the run started.
             self._known_slugs.add(source.slug)  # the next attempt looks it up
@@ -748,6 +754,8 @@ class Importer:
             article.imported_version = article.version
         self._set_authors(article, source.authors, replace=not created)
         self._set_tags(article, source.tags, replace=not created)
+        reversion.add_to_revision(article)  # with its bylines (registered in articles.admin)
+        reversion.set_comment(f"{IMPORT_COMMENT_PREFIX}{prepared.key}")
         return CREATED if created else UPDATED
 
     @staticmethod

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -37,6 +38,14 @@ from tests.import_helpers import (
 
 pytestmark = pytest.mark.django_db
 BUDAPEST = ZoneInfo("Europe/Budapest")
+
+
+def importer_and_revision_queries(queries: CaptureQueriesContext) -> tuple[list[str], list[str]]:
+    """The importer's own statements (first words), and the SQL of the revision after them
+    (django-reversion: its content-type look-up, cleared here, comes first)."""
+    sqls = [q["sql"] for q in queries]
+    start = next(i for i, sql in enumerate(sqls) if "django_content_type" in sql)
+    return [sql.lstrip().split()[0].upper() for sql in sqls[:start]], sqls[start:]
 
 
 def import_one(path: Path, **options):
@@ -693,6 +702,7 @@ def test_a_new_file_is_inserted_without_looking_it_up(tmp_path):
     path = article_file(tmp_path, extra="tags: [Nvidia, Új címke]")
     importer = Importer()
     importer.known_checksums()  # the run's one up-front query
+    ContentType.objects.clear_cache()
 
     with CaptureQueriesContext(connection) as queries:
         outcome = importer.import_file(path)
@@ -703,12 +713,17 @@ def test_a_new_file_is_inserted_without_looking_it_up(tmp_path):
     assert article.edited_since_import is False
     assert [a.name for a in article.author_list()] == ["Kiss Éva"]
     assert sorted(t.name for t in article.tags.all()) == ["Nvidia", "Új címke"]
-    statements = [q["sql"].lstrip().split()[0].upper() for q in queries]
+    statements, revision = importer_and_revision_queries(queries)
     # No SELECT of the article by slug or path and no UPDATE after the INSERT: one read of
     # the authors, one of the tags, and one INSERT per table.
     assert statements.count("SELECT") == 2, statements
     assert "UPDATE" not in statements
     assert statements.count("INSERT") == 4, statements  # article, bylines, tags, tag links
+    assert sum(sql.startswith('INSERT INTO "reversion_revision"') for sql in revision) == 1
+    assert sum(sql.startswith('INSERT INTO "reversion_version"') for sql in revision) == 1
+    assert not any(sql.lstrip().upper().startswith("UPDATE") for sql in revision)
+    # content types (once per run), serializing the article and its bylines, two inserts
+    assert len(revision) <= 12, revision
 
 
 def test_a_slug_written_by_someone_else_during_the_run_fails_the_file_cleanly(tmp_path):
@@ -738,6 +753,7 @@ def test_authors_and_tags_committed_earlier_in_the_run_are_not_read_again(tmp_pa
     first = article_file(tmp_path, "a.md", title="Első", extra="tags: [Nvidia, Új címke]")
     assert importer.import_file(first).status == CREATED
     second = article_file(tmp_path, "b.md", title="Második", extra="tags: [Új címke, Nvidia]")
+    ContentType.objects.clear_cache()
 
     with CaptureQueriesContext(connection) as queries:
         outcome = importer.import_file(second)
@@ -747,7 +763,7 @@ def test_authors_and_tags_committed_earlier_in_the_run_are_not_read_again(tmp_pa
     assert [a.name for a in article.author_list()] == ["Kiss Éva"]
     assert sorted(t.name for t in article.tags.all()) == ["Nvidia", "Új címke"]
     assert (Author.objects.count(), Tag.objects.count()) == (1, 2)
-    statements = [q["sql"].lstrip().split()[0].upper() for q in queries]
+    statements, _revision = importer_and_revision_queries(queries)
     assert "SELECT" not in statements, statements  # authors and tags known from the first
     assert statements.count("INSERT") == 3, statements  # article, bylines, tag links
 
