@@ -44,6 +44,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from articles.checks import check_article, has_errors
 from articles.frontmatter import (
     ARTICLE_SUFFIXES,
     KNOWN_KEYS,
@@ -74,8 +75,9 @@ CREATED = "created"
 UPDATED = "updated"
 UNCHANGED = "unchanged"
 SKIPPED = "skipped"
+HELD = "held"  # imported, but kept unpublished: a released file with editorial errors
 FAILED = "failed"
-STATUSES = (CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED)
+STATUSES = (CREATED, UPDATED, UNCHANGED, SKIPPED, HELD, FAILED)
 
 EXPORT_IMAGE_DIR = "kepek"
 # Seconds one file may take to be read, checked and rendered: the seed takes ~0.1 s, a 2 MiB
@@ -374,10 +376,14 @@ class Importer:
         force: bool = False,
         storage: Storage | None = None,
         time_limit: float | None = DEFAULT_TIME_LIMIT,
+        allow_errors: bool = False,
     ) -> None:
         self.assets = Path(assets) if assets is not None else None
         self.dry_run = dry_run
         self.force = force
+        # The release gate: a `released: yes` file with editorial errors is imported as a
+        # draft (HELD) unless the operator accepts the errors.
+        self.allow_errors = allow_errors
         # Seconds one file may take to read, check and render (None: no limit); the write
         # that follows is a few queries and is never interrupted.
         self.time_limit = time_limit
@@ -632,8 +638,7 @@ class Importer:
         cover = quick_cover(yaml_text)
         images = self._resolve_images(cover, body, path, outcome.findings)
         checksum = self._checksum(data, images)
-        if checksum in known:
-            outcome.status = UNCHANGED
+        if self._unchanged(checksum, known, outcome):
             return None
         meta = load_meta(yaml_text)
         parsed_cover = meta.get("image")
@@ -642,8 +647,7 @@ class Importer:
             outcome.findings.clear()
             images = self._resolve_images(parsed_cover, body, path, outcome.findings)
             checksum = self._checksum(data, images)
-            if checksum in known:
-                outcome.status = UNCHANGED
+            if self._unchanged(checksum, known, outcome):
                 return None
         source = validate(meta, body, body_line=body_line(yaml_text))
         outcome.slug = source.slug
@@ -655,6 +659,22 @@ class Importer:
         urls = {ref: self.storage.url(image.storage_name) for ref, image in checked.items()}
         body = rewrite_refs(source.body, urls)
         return _Prepared(outcome, source, checked, key, checksum, body)
+
+    def _unchanged(self, checksum: str, known: Iterable[str], outcome: Outcome) -> bool:
+        """Same bytes and images as at the last import: nothing to do. A file that was held
+        back stays held (reported again, so the exit status keeps saying so) unless
+        --allow-errors, which imports it again to publish it."""
+        if checksum in known:
+            outcome.status = UNCHANGED
+            return True
+        if held_checksum(checksum) in known and not self.allow_errors:
+            outcome.status = HELD
+            outcome.reason = (
+                "unchanged since it was held back as a draft for editorial errors (see "
+                "manage.py check_articles): fix the file, or publish it with --allow-errors"
+            )
+            return True
+        return False
 
     def _check_claim(self, slug: str, key: str) -> None:
         claimant = self._claimed.get(slug)
@@ -692,7 +712,8 @@ class Importer:
         self._claimed[source.slug] = key
         self._known_slugs.add(source.slug)
         if not self.dry_run:
-            self.known_checksums().setdefault(key, set()).add(checksum)
+            stored = held_checksum(checksum) if status == HELD else checksum
+            self.known_checksums().setdefault(key, set()).add(stored)
             self._authors.update(self._pending[0])
             self._tags.update(self._pending[1])
         prepared.outcome.status = status
@@ -754,9 +775,40 @@ class Importer:
             article.imported_version = article.version
         self._set_authors(article, source.authors, replace=not created)
         self._set_tags(article, source.tags, replace=not created)
+        held = source.released and self._release_gate(article, rendered, prepared.outcome)
         reversion.add_to_revision(article)  # with its bylines (registered in articles.admin)
         reversion.set_comment(f"{IMPORT_COMMENT_PREFIX}{prepared.key}")
+        if held:
+            return HELD
         return CREATED if created else UPDATED
+
+    def _release_gate(self, article: Article, rendered: Rendered | None, outcome: Outcome) -> bool:
+        """The same gate as the admin's: editorial errors keep a released file unpublished.
+
+        Runs on the written rows (bylines included, as the checks read them), inside the
+        file's transaction; a held article is set back to a draft with a bare UPDATE (no new
+        version: the text is as imported). True when held."""
+        findings = check_article(article, rendered)
+        if not has_errors(findings):
+            return False
+        reasons = "; ".join(str(f.message) for f in findings if f.is_error)
+        if self.allow_errors:
+            outcome.findings.append(
+                f"released despite editorial errors (--allow-errors): {reasons}"
+            )
+            return False
+        # The checksum marks it held: an unchanged file stays held without a write, and a
+        # run with --allow-errors (whose checksum differs) imports it again.
+        article.source_checksum = held_checksum(article.source_checksum)
+        Article.objects.filter(pk=article.pk).update(
+            released=False, source_checksum=article.source_checksum
+        )
+        article.released = False
+        outcome.reason = (
+            f"{reasons} (imported, but kept as a draft: fix the file and import it again, "
+            "or publish anyway with --allow-errors)"
+        )
+        return True
 
     @staticmethod
     def _set_cover(
@@ -850,6 +902,11 @@ def os_error_message(exc: OSError, what: str) -> str:
     return f"{what} cannot be read: {reason.lower()}; check the path and try again"
 
 
+def held_checksum(checksum: str) -> str:
+    """What Article.source_checksum holds for a file imported but held back as a draft."""
+    return hashlib.sha256(f"held:{checksum}".encode()).hexdigest()
+
+
 def render_within(body: str, seconds: float | None) -> Rendered:
     """Render under a time limit: what the importer's worker processes run."""
     with time_limit(seconds):
@@ -878,9 +935,16 @@ def import_paths(
     dry_run: bool = False,
     force: bool = False,
     time_limit: float | None = DEFAULT_TIME_LIMIT,
+    allow_errors: bool = False,
 ) -> list[Outcome]:
     """Convenience for code and tests: import everything and return the outcomes."""
-    importer = Importer(assets=assets, dry_run=dry_run, force=force, time_limit=time_limit)
+    importer = Importer(
+        assets=assets,
+        dry_run=dry_run,
+        force=force,
+        time_limit=time_limit,
+        allow_errors=allow_errors,
+    )
     return list(importer.run(paths))
 
 

@@ -1,12 +1,14 @@
 """Import Markdown + YAML frontmatter files (or folders of them) as articles.
 
     python manage.py import_articles content/ [more paths] [--assets DIR] [--dry-run] [--force]
-                                     [--jobs N] [--time-limit SECONDS]
+                                     [--jobs N] [--time-limit SECONDS] [--allow-errors]
 
-One line per file — created / updated / unchanged / skipped: reason / failed: reason — with
-findings (warnings such as a missing image) indented under it, then a summary. Each file is
-imported in its own transaction; a failed file changes nothing and the others still import.
-The exit status is non-zero when any file failed. Output is in English (operator-facing).
+One line per file — created / updated / unchanged / skipped: reason / held: reasons / failed:
+reason — with findings (warnings such as a missing image) indented under it, then a summary.
+Each file is imported in its own transaction; a failed file changes nothing and the others still
+import. A `released: yes` file whose editorial checks find errors is imported as a draft and
+reported as held, unless --allow-errors. The exit status is non-zero when any file failed or was
+held. Output is in English (operator-facing).
 
 Rendering Markdown is most of the cost of a first import, so a large run renders in worker
 processes (--jobs, default: one per CPU from PARALLEL_MIN_FILES files on) while this process
@@ -27,6 +29,7 @@ from articles.importing import (
     CREATED,
     DEFAULT_TIME_LIMIT,
     FAILED,
+    HELD,
     SKIPPED,
     STATUSES,
     UNCHANGED,
@@ -75,6 +78,12 @@ class Command(BaseCommand):
             help="overwrite articles edited in the admin since their last import",
         )
         parser.add_argument(
+            "--allow-errors",
+            action="store_true",
+            help="publish a 'released: yes' file even when the editorial checks find errors "
+            "(without it, such a file is imported as a draft and reported as held)",
+        )
+        parser.add_argument(
             "--time-limit",
             type=float,
             metavar="SECONDS",
@@ -106,6 +115,7 @@ class Command(BaseCommand):
             dry_run=options["dry_run"],
             force=options["force"],
             time_limit=seconds or None,
+            allow_errors=options["allow_errors"],
         )
         paths = list(find_sources(options["paths"]))
         if jobs is None:
@@ -125,15 +135,24 @@ class Command(BaseCommand):
         elapsed = time.perf_counter() - started
         if verbosity >= 1:
             self._summary(counts, len(paths), elapsed, options["dry_run"])
-        if counts[FAILED]:
-            raise CommandError(f"{counts[FAILED]} of {len(paths)} files failed to import")
+        if counts[FAILED] or counts[HELD]:
+            total = len(paths)
+            problems = []
+            if counts[FAILED]:
+                problems.append(f"{counts[FAILED]} of {total} files failed to import")
+            if counts[HELD]:
+                problems.append(
+                    f"{counts[HELD]} of {total} files were held back as drafts because of "
+                    "editorial errors (--allow-errors publishes them anyway)"
+                )
+            raise CommandError("; ".join(problems))
 
     def _wants_progress(self, total: int) -> bool:
         isatty = getattr(self.stdout, "isatty", None)
         return total >= PROGRESS_MIN_FILES and bool(isatty and isatty())
 
     def _report(self, outcome: Outcome, verbosity: int) -> None:
-        if outcome.status == FAILED:
+        if outcome.status in (FAILED, HELD):
             self.stdout.write(self.style.ERROR(outcome.line()))
         elif verbosity >= 1:
             style = {
@@ -153,7 +172,7 @@ class Command(BaseCommand):
         line = f"{total} files: {parts} in {elapsed:.1f}s"
         if dry_run:
             line += " (dry run: nothing was written)"
-        style = self.style.ERROR if counts[FAILED] else self.style.SUCCESS
+        style = self.style.ERROR if counts[FAILED] or counts[HELD] else self.style.SUCCESS
         self.stdout.write(style(line))
 
 
