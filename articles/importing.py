@@ -44,7 +44,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from articles.checks import check_article, has_errors
+from articles.checks import Finding, check_article, has_errors
 from articles.frontmatter import (
     ARTICLE_SUFFIXES,
     KNOWN_KEYS,
@@ -721,8 +721,9 @@ class Importer:
     def _find_article(self, source: ArticleSource, key: str, outcome: Outcome) -> Article | None:
         article = Article.objects.select_for_update().filter(slug=source.slug).first()
         if article is not None:
-            if article.source_path and article.source_path != key:
-                raise SourceError(f"slug '{source.slug}' already used by {article.source_path}")
+            old = article.source_path
+            if old and old != key:
+                self._adopt(source.slug, old, outcome)
             return article
         # The title (and so the slug) changed since the last import: same file, same article.
         previous = list(Article.objects.select_for_update().filter(source_path=key)[:2])
@@ -733,6 +734,22 @@ class Importer:
             )
             return previous[0]
         return None
+
+    def _adopt(self, slug: str, old: str, outcome: Outcome) -> None:
+        """A file whose slug belongs to an article imported from another path: a moved file
+        (the old one is gone) takes the article over with --force; otherwise say how."""
+        if _source_exists(old):
+            raise SourceError(
+                f"slug '{slug}' already used by {old} (that file still exists): give one of the "
+                "two files another 'slug:' or title, or delete one of them"
+            )
+        if not self.force:
+            raise SourceError(
+                f"slug '{slug}' belongs to the article imported from {old}, which no longer "
+                "exists; if the file was moved here, import it again with --force to take the "
+                "article over (same slug and URL; the old path is forgotten)"
+            )
+        outcome.findings.append(f"took over the article imported from {old} (the file moved)")
 
     def _write(self, prepared: _Prepared, rendered: Rendered | None) -> str:
         source, checked = prepared.source, prepared.checked
@@ -775,20 +792,27 @@ class Importer:
             article.imported_version = article.version
         self._set_authors(article, source.authors, replace=not created)
         self._set_tags(article, source.tags, replace=not created)
-        held = source.released and self._release_gate(article, rendered, prepared.outcome)
+        held = source.released and self._release_gate(article, rendered, prepared)
         reversion.add_to_revision(article)  # with its bylines (registered in articles.admin)
         reversion.set_comment(f"{IMPORT_COMMENT_PREFIX}{prepared.key}")
         if held:
             return HELD
         return CREATED if created else UPDATED
 
-    def _release_gate(self, article: Article, rendered: Rendered | None, outcome: Outcome) -> bool:
+    def _release_gate(
+        self, article: Article, rendered: Rendered | None, prepared: _Prepared
+    ) -> bool:
         """The same gate as the admin's: editorial errors keep a released file unpublished.
 
         Runs on the written rows (bylines included, as the checks read them), inside the
         file's transaction; a held article is set back to a draft with a bare UPDATE (no new
         version: the text is as imported). True when held."""
+        outcome = prepared.outcome
         findings = check_article(article, rendered)
+        if self.dry_run:  # the images a real run would store are not in the storage
+            names = [image.storage_name for image in prepared.checked.values()]
+            stored = {*names, *(self.storage.url(name) for name in names)}
+            findings = [f for f in findings if not _about_stored_image(f, stored)]
         if not has_errors(findings):
             return False
         reasons = "; ".join(str(f.message) for f in findings if f.is_error)
@@ -900,6 +924,24 @@ def os_error_message(exc: OSError, what: str) -> str:
         return f"{what} is a folder, not a file"
     reason = exc.strerror or str(exc)
     return f"{what} cannot be read: {reason.lower()}; check the path and try again"
+
+
+def _about_stored_image(finding: Finding, urls: set[str]) -> bool:
+    """A missing-image finding about one of `urls` (images a dry run did not store)."""
+    return finding.code in ("missing_image", "missing_cover") and any(
+        url in str(finding.message) for url in urls
+    )
+
+
+def _source_exists(key: str) -> bool:
+    """Whether the file an article was imported from (its source_key) is still there."""
+    path = Path(key)
+    if not path.is_absolute():
+        path = Path(settings.BASE_DIR) / path
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def held_checksum(checksum: str) -> str:
