@@ -4,6 +4,11 @@ Nothing here touches the database or the media storage, so the importer, the ben
 tests can all call it cheaply. Every problem is a `SourceError` whose message is written for an
 editor: it names the key, the value, or the line and column of the file (never a traceback).
 Operator-facing messages are in English, like the rest of the management commands' output.
+
+Splitting is python-frontmatter's (`CikkYAMLHandler`, a `YAMLHandler` used through its public
+`detect`/`split`/`load`/`export`); the YAML rules are ours: safe loading, dates as text, no
+duplicate keys, no anchors or aliases, bounded nesting and size. Every stored value is bounded
+and free of control characters (articles/validators.py, shared with the admin forms).
 """
 
 from __future__ import annotations

@@ -312,12 +312,22 @@ def test_a_fifo_given_as_an_image_or_an_article_is_named_as_such(tmp_path):
     assert time.perf_counter() - started < 1.0  # did not wait for a writer
 
 
-def test_an_unreadable_file_says_permission_denied(tmp_path):
-    if os.geteuid() == 0:
-        pytest.skip("root reads every file")
+def test_an_unreadable_file_says_permission_denied(tmp_path, monkeypatch):
+    import errno
+
+    import articles.importing as importing
+
     path = article_file(tmp_path)
-    path.chmod(0)
-    assert_fails_cleanly(path, "permission denied")
+    real_open = os.open
+
+    def refuse(name, *args, **kwargs):
+        if str(name) == str(path):
+            raise PermissionError(errno.EACCES, "Permission denied", str(name))
+        return real_open(name, *args, **kwargs)
+
+    monkeypatch.setattr(importing.os, "open", refuse)
+    reason = assert_fails_cleanly(path, "the file cannot be read: permission denied")
+    assert "check the file's permissions" in reason and "Errno" not in reason
 
 
 def test_parse_reports_like_the_importer():
