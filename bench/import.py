@@ -92,7 +92,6 @@ def child(folder: str, *, stub_renderer: bool, jobs: int | None) -> None:
     from articles.models import Article
 
     if stub_renderer:  # attribute the time: the importer's own cost without Markdown → HTML
-
         import articles.importing
         from articles.rendering import Rendered
 
