@@ -198,6 +198,8 @@ class CikkYAMLHandler(YAMLHandler):
         try:
             self._refuse_aliases_and_depth(fm, first_line)
             return yaml.load(fm, **kwargs)  # type: ignore[arg-type]  # noqa: S506 (a SafeLoader)
+        except SourceError:
+            raise
         except yaml.YAMLError as exc:
             raise SourceError(_yaml_message(exc, first_line)) from None
         except RecursionError:  # not reachable after the depth check; kept as a guard
