@@ -112,3 +112,38 @@ def test_the_held_revision_records_the_draft(tmp_path):
     import_paths([path])
     (version,) = Version.objects.get_for_object(Article.objects.get())
     assert version.field_dict["released"] is False
+
+
+def test_links_are_checked_against_the_articles_they_name(tmp_path):
+    target = article_file(tmp_path, "a-cel.md", title="Cél")
+    draft = article_file(tmp_path, "b-vazlat.md", title="Vázlat", released="no")
+    linking = article_file(
+        tmp_path, "c-hivatkozo.md", title="Hivatkozó", body="Lásd [a célt](/cikk/cel/).\n"
+    )
+    to_draft = article_file(
+        tmp_path, "d-vazlatra.md", title="Vázlatra", body="Lásd [ezt](/cikk/vazlat/).\n"
+    )
+    to_nothing = article_file(
+        tmp_path, "e-semmire.md", title="Semmire", body="Lásd [ezt](/cikk/nincs-ilyen/).\n"
+    )
+    outcomes = import_paths([target, draft, linking, to_draft, to_nothing])
+    assert [o.status for o in outcomes] == [CREATED, CREATED, CREATED, HELD, HELD]
+    assert "/cikk/vazlat/" in outcomes[3].reason
+    assert "/cikk/nincs-ilyen/" in outcomes[4].reason
+
+
+def test_the_gate_reads_only_the_linked_articles(tmp_path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from blog.factories import make_article
+
+    for i in range(30):
+        make_article(f"Régi {i}", body="x")
+    linking = article_file(tmp_path, title="Hivatkozó", body="[régi](/cikk/regi-3/)\n")
+    with CaptureQueriesContext(connection) as queries:
+        assert import_paths([linking])[0].status == CREATED
+    context_reads = [
+        q["sql"] for q in queries if q["sql"].startswith('SELECT "articles_article"."id" AS "pk"')
+    ]
+    assert len(context_reads) == 1 and "IN ('regi-3')" in context_reads[0], context_reads
