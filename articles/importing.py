@@ -692,7 +692,10 @@ class Importer:
         try:
             # One revision per imported change, in the file's transaction: the admin's history
             # and compare screens show it ("importálva: path"), and a conflict names it.
-            with transaction.atomic(), reversion.create_revision(manage_manually=True):
+            with (
+                transaction.atomic(),
+                reversion.create_revision(manage_manually=True, atomic=False),  # in ours
+            ):
                 status = self._write(prepared, rendered)
                 if self.dry_run:
                     raise _DryRunRollback
