@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import time
 from pathlib import Path
@@ -15,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from frontmatter.default_handlers import YAMLHandler
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from articles.frontmatter import (
     HANDLER,
@@ -417,3 +420,40 @@ def test_render_workers_stop_a_pathological_file_at_the_limit(tmp_path):
     assert any(line.startswith("created: ") and "a.md" in line for line in lines)
     (second,) = [line for line in lines if "b.md" in line]
     assert second.startswith("created: ") or "took longer than 2 s" in second
+
+
+# --------------------------------------------------------------------------- linear and total
+
+
+@pytest.mark.parametrize("shape", ["![", "<img a", "<img src=", "![a](", "[", "`", "<!--"])
+def test_the_image_scan_is_linear(shape):
+    from articles.importing import find_image_refs
+
+    timings = []
+    for size in (50_000, 200_000):
+        body = shape * (size // len(shape))
+        started = time.perf_counter()
+        find_image_refs(body)
+        timings.append(time.perf_counter() - started)
+    # 4× the input: far below 16× (quadratic); generous for a loaded machine.
+    assert timings[1] < 0.5 and timings[1] < 8 * timings[0] + 0.05, timings
+
+
+YAMLISH = st.text(
+    alphabet=st.sampled_from([*list("ab:-[]{}&*!|>'\"#,? \n\t%@`\\0123456789"), "\x01", "é"]),
+    max_size=300,
+)
+
+
+@given(front=YAMLISH, body=st.text(max_size=200))
+@settings(max_examples=300, deadline=None)
+def test_any_frontmatter_is_an_article_or_a_clear_error(front, body):
+    """No input makes the reader raise anything but SourceError (no traceback reaches the
+    operator), and whatever it accepts is bounded and free of control characters."""
+    try:
+        source = parse(f"---\ntitle: Cím\ndate: 2024-01-01\n{front}\n---\n{body}".encode())
+    except SourceError as exc:
+        assert str(exc) and "Error" not in str(exc)
+        return
+    assert find_control_character(source.title) is None
+    assert len(json.dumps(source.extra, ensure_ascii=False)) <= 16 * 1024
