@@ -14,7 +14,7 @@ from django.test import Client
 from articles.checks import check_article, has_errors
 from articles.importing import CREATED, HELD, UNCHANGED, UPDATED, import_paths
 from articles.models import Article
-from tests.import_helpers import article_file, db_state
+from tests.import_helpers import article_file, db_state, releasable_file
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def run(*args: str) -> tuple[str, CommandError | None]:
 
 
 def test_a_released_file_with_errors_is_imported_as_a_draft_and_held(tmp_path):
-    path = article_file(tmp_path, body=FLAWED_BODY)
+    path = releasable_file(tmp_path, body=FLAWED_BODY)
     output, error = run(str(path))
 
     article = Article.objects.get()
@@ -48,7 +48,7 @@ def test_a_released_file_with_errors_is_imported_as_a_draft_and_held(tmp_path):
 
 
 def test_allow_errors_publishes_and_still_shows_the_errors(tmp_path):
-    path = article_file(tmp_path, body=FLAWED_BODY)
+    path = releasable_file(tmp_path, body=FLAWED_BODY)
     output, error = run(str(path), "--allow-errors")
     assert error is None
     assert Article.objects.get().released is True
@@ -57,7 +57,7 @@ def test_allow_errors_publishes_and_still_shows_the_errors(tmp_path):
 
 
 def test_a_held_file_stays_held_until_fixed_or_allowed(tmp_path):
-    path = article_file(tmp_path, body=FLAWED_BODY)
+    path = releasable_file(tmp_path, body=FLAWED_BODY)
     assert import_paths([path])[0].status == HELD
     version = Article.objects.get().version
     state = db_state()
@@ -79,7 +79,7 @@ def test_a_held_file_stays_held_until_fixed_or_allowed(tmp_path):
 
 
 def test_a_fixed_file_after_a_hold_is_published(tmp_path):
-    path = article_file(tmp_path, body=FLAWED_BODY)
+    path = releasable_file(tmp_path, body=FLAWED_BODY)
     assert import_paths([path])[0].status == HELD
     path.write_text(path.read_text().replace("TODO kell kép is", "Kész.").replace("{b$$", "{b}$$"))
     assert import_paths([path])[0].status == UPDATED
@@ -90,7 +90,7 @@ def test_drafts_and_clean_files_pass_the_gate(tmp_path):
     draft = article_file(
         tmp_path, "piszkozat.md", title="Piszkozat", released="no", body=FLAWED_BODY
     )
-    clean = article_file(tmp_path, "tiszta.md", title="Tiszta")
+    clean = releasable_file(tmp_path, "tiszta.md", title="Tiszta")
     outcomes = import_paths([draft, clean])
     assert [o.status for o in outcomes] == [CREATED, CREATED]
     assert Article.objects.get(slug="piszkozat").released is False
@@ -98,7 +98,7 @@ def test_drafts_and_clean_files_pass_the_gate(tmp_path):
 
 
 def test_a_dry_run_reports_held_and_writes_nothing(tmp_path):
-    path = article_file(tmp_path, body=FLAWED_BODY)
+    path = releasable_file(tmp_path, body=FLAWED_BODY)
     before = db_state()
     output, error = run(str(path), "--dry-run")
     assert output.startswith("held: ") and error is not None
@@ -108,22 +108,22 @@ def test_a_dry_run_reports_held_and_writes_nothing(tmp_path):
 def test_the_held_revision_records_the_draft(tmp_path):
     from reversion.models import Version
 
-    path = article_file(tmp_path, body=FLAWED_BODY)
+    path = releasable_file(tmp_path, body=FLAWED_BODY)
     import_paths([path])
     (version,) = Version.objects.get_for_object(Article.objects.get())
     assert version.field_dict["released"] is False
 
 
 def test_links_are_checked_against_the_articles_they_name(tmp_path):
-    target = article_file(tmp_path, "a-cel.md", title="Cél")
+    target = releasable_file(tmp_path, "a-cel.md", title="Cél")
     draft = article_file(tmp_path, "b-vazlat.md", title="Vázlat", released="no")
-    linking = article_file(
+    linking = releasable_file(
         tmp_path, "c-hivatkozo.md", title="Hivatkozó", body="Lásd [a célt](/cikk/cel/).\n"
     )
-    to_draft = article_file(
+    to_draft = releasable_file(
         tmp_path, "d-vazlatra.md", title="Vázlatra", body="Lásd [ezt](/cikk/vazlat/).\n"
     )
-    to_nothing = article_file(
+    to_nothing = releasable_file(
         tmp_path, "e-semmire.md", title="Semmire", body="Lásd [ezt](/cikk/nincs-ilyen/).\n"
     )
     outcomes = import_paths([target, draft, linking, to_draft, to_nothing])
@@ -140,7 +140,7 @@ def test_the_gate_reads_only_the_linked_articles(tmp_path):
 
     for i in range(30):
         make_article(f"Régi {i}", body="x")
-    linking = article_file(tmp_path, title="Hivatkozó", body="[régi](/cikk/regi-3/)\n")
+    linking = releasable_file(tmp_path, title="Hivatkozó", body="[régi](/cikk/regi-3/)\n")
     with CaptureQueriesContext(connection) as queries:
         assert import_paths([linking])[0].status == CREATED
     context_reads = [
