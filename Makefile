@@ -3,24 +3,43 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+LOCK := requirements.lock
+LOCK_VENV := .venv-lock
+UV_VERSION := 0.13.8
+LOCK_TOOL := $(LOCK_VENV)/bin/uv
 ASSETS := node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Local development only: make run serves with DEBUG on and a throwaway secret.
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: setup run test pytest lint fmt check clean serve serve-needs-secret test-postgres
+.PHONY: setup lock run test pytest lint fmt check clean serve serve-needs-secret test-postgres
 
+# pip itself comes from the lock too (the first install upgrades it), so nothing unpinned.
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Cikk needs Python >= 3.11, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Reinstalls only when pyproject.toml changed: a second `make` is fast. The s3 extra is
-# installed too, so the tests of the object-storage settings run everywhere.
-$(INSTALLED): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,s3]'
+# Every dependency (the dev and s3 extras included, so the object-storage tests run
+# everywhere) at the exact version and hashes of requirements.lock: a new release on PyPI can
+# never change what make and CI test without a commit. The project itself comes after, without
+# dependencies. Reinstalls only when the lock or pyproject.toml changed: a second make is fast.
+$(INSTALLED): $(LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes --only-binary=:all: -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
+
+# Regenerates requirements.lock from pyproject.toml's ranges (after changing a dependency,
+# or to take new releases): the newest versions in range, every file's sha256. uv resolves
+# for every platform and Python >= 3.11; it runs from its own venv, never the project's.
+lock: $(LOCK_TOOL)
+	printf 'pip\nsetuptools>=69\n' | $(LOCK_TOOL) pip compile --quiet pyproject.toml - \
+		--extra dev --extra s3 --universal --python-version 3.11 --generate-hashes \
+		--custom-compile-command 'make lock' --output-file $(LOCK)
+
+$(LOCK_TOOL):
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet 'uv==$(UV_VERSION)'
 
 # KaTeX, pinned in package-lock.json, from the npm registry; served as our own static files.
 $(ASSETS): package.json package-lock.json
@@ -74,4 +93,4 @@ serve-needs-secret:
 	fi
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LOCK_VENV) node_modules staticfiles .pytest_cache .ruff_cache

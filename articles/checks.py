@@ -82,13 +82,15 @@ class CheckContext:
     articles: list[_OtherArticle] = field(default_factory=list)
 
     @classmethod
-    def load(cls) -> CheckContext:
-        """One query: every article's slug, title, description and public state."""
+    def load(cls, slugs: Iterable[str] | None = None) -> CheckContext:
+        """One query: every article's slug, title, description and public state; with `slugs`,
+        only those articles (enough for the link checks: the importer's release gate)."""
         from articles.models import Article
 
-        rows = Article.objects.order_by().values_list(
-            "pk", "slug", "title", "description", "released", "date"
-        )
+        query = Article.objects.order_by()
+        if slugs is not None:
+            query = query.filter(slug__in=list(slugs))
+        rows = query.values_list("pk", "slug", "title", "description", "released", "date")
         return cls(
             articles=[
                 _OtherArticle(pk, slug, title, normalise_description(desc), released, date)

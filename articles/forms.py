@@ -51,6 +51,8 @@ def describe_conflict(article_pk: int, loaded_version: int, submitted_body: str)
     """Who changed the article and how, from its reversion history and the current row."""
     from reversion.models import Version
 
+    from articles.importing import IMPORT_COMMENT_PREFIX
+
     current = Article.objects.get(pk=article_pk)
     versions = list(
         Version.objects.get_for_object(current)
@@ -63,6 +65,9 @@ def describe_conflict(article_pk: int, loaded_version: int, submitted_body: str)
         changed_at = latest.date_created
         if latest.user is not None:
             changed_by = latest.user.get_full_name() or latest.user.get_username()
+        elif latest.comment.startswith(IMPORT_COMMENT_PREFIX):  # an import_articles run
+            path = latest.comment.removeprefix(IMPORT_COMMENT_PREFIX)
+            changed_by = _("egy importálás (%(path)s)") % {"path": path}
     loaded_body = None
     for version in versions:
         try:

@@ -4,21 +4,31 @@ Nothing here touches the database or the media storage, so the importer, the ben
 tests can all call it cheaply. Every problem is a `SourceError` whose message is written for an
 editor: it names the key, the value, or the line and column of the file (never a traceback).
 Operator-facing messages are in English, like the rest of the management commands' output.
+
+Splitting is python-frontmatter's (`CikkYAMLHandler`, a `YAMLHandler` used through its public
+`detect`/`split`/`load`/`export`); the YAML rules are ours: safe loading, dates as text, no
+duplicate keys, no anchors or aliases, bounded nesting and size. Every stored value is bounded
+and free of control characters (articles/validators.py, shared with the admin forms).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
+from frontmatter.default_handlers import YAMLHandler
 
 from articles.text import make_slug, split_authors
+from articles.validators import find_control_character
 
 try:  # libyaml is ~10× faster; the pure-Python loader behaves the same.
     _BaseLoader: type = yaml.CSafeLoader
@@ -75,9 +85,21 @@ ALIASES = {"authors": "author", "tag": "tags"}
 _TRUE = {"yes", "true", "igen", "1"}
 _FALSE = {"no", "false", "nem", "0"}
 _DELIMITER = re.compile(r"^---[ \t]*$")
-_CLOSING_LINE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+
+# Every stored value is bounded (characters): a file cannot make a row, a page or a feed large
+# through its frontmatter. The title, slug, names and tags match their database columns.
+FRONTMATTER_MAX_CHARS = 64 * 1024
 _TITLE_MAX = 300
 _SLUG_MAX = 200
+DESCRIPTION_MAX = 1000
+IMAGE_MAX = 500
+AUTHOR_NAME_MAX = 200
+AUTHORS_MAX = 20
+TAG_MAX = 100
+TAGS_MAX = 50
+EXTRA_MAX_CHARS = 16 * 1024  # all unknown keys together, as stored JSON
+EXTRA_KEY_MAX = 100
+DATE_YEARS = (1800, 2200)
 
 
 class SourceError(ValueError):
@@ -133,6 +155,101 @@ def decode(data: bytes) -> str:
     return text
 
 
+class CikkYAMLHandler(YAMLHandler):
+    """python-frontmatter's YAML handler with Cikk's guarantees, through its public methods.
+
+    - `detect`/`split`: the file's first line is `---`; the block ends at the next `---` or
+      `...` line (a later `---`, e.g. a horizontal rule in the body, belongs to the body).
+      `split` raises ValueError (a SourceError) when the block is not closed, as the library's
+      own handlers do when they cannot split.
+    - `load`: a safe loader that keeps dates as text and refuses duplicate keys; anchors and
+      aliases are refused before anything is built (an alias bomb multiplies a few hundred
+      bytes into gigabytes), and so is nesting deeper than `MAX_DEPTH`; errors name the line
+      and column in the file (`first_line` is the file line where the block starts).
+    - `export`: the key order as given, Unicode as is, long lines unwrapped.
+    """
+
+    FM_BOUNDARY = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+    START_DELIMITER = END_DELIMITER = "---"
+    MAX_DEPTH = 8  # the frontmatter mapping, and lists/mappings inside it
+
+    def detect(self, text: str) -> bool:
+        """True when the first line is the opening `---` (a BOM is removed by `decode`)."""
+        first_end = text.find("\n")
+        return bool(_DELIMITER.match(text if first_end < 0 else text[:first_end]))
+
+    def split(self, text: str) -> tuple[str, str]:
+        """(frontmatter text, body): the YAML between the delimiter lines, and the text after
+        the closing line. Searches for the closing line only, never splits the whole file."""
+        first_end = text.find("\n")
+        closing = self.FM_BOUNDARY.search(text, first_end + 1) if first_end >= 0 else None
+        if closing is None:
+            raise SourceError("the frontmatter is not closed: no '---' line after line 1")
+        return text[first_end + 1 : closing.start()], text[closing.end() + 1 :]
+
+    def load(self, fm: str, first_line: int = 2, **kwargs: object) -> Any:
+        """Parse the block (see the class docstring); YAML problems become SourceError."""
+        if len(fm) > FRONTMATTER_MAX_CHARS:
+            raise SourceError(
+                f"the frontmatter is {len(fm):,} characters long, the limit is "
+                f"{FRONTMATTER_MAX_CHARS:,}: keep long text in the body"
+            )
+        kwargs.setdefault("Loader", _Loader)
+        try:
+            self._refuse_aliases_and_depth(fm, first_line)
+            return yaml.load(fm, **kwargs)  # type: ignore[arg-type]  # noqa: S506 (a SafeLoader)
+        except SourceError:
+            raise
+        except yaml.YAMLError as exc:
+            raise SourceError(_yaml_message(exc, first_line)) from None
+        except RecursionError:  # not reachable after the depth check; kept as a guard
+            raise SourceError(
+                f"the frontmatter is nested too deeply (more than {self.MAX_DEPTH} levels)"
+            ) from None
+        except (ValueError, TypeError) as exc:  # e.g. an integer of 10,000 digits
+            raise SourceError(f"the frontmatter has a value YAML cannot read: {exc}") from None
+
+    def _refuse_aliases_and_depth(self, fm: str, first_line: int) -> None:
+        # The event stream is flat (no recursion, nothing expanded): anchors and aliases are
+        # seen here before the loader could build the shared structure they describe.
+        depth = 0
+        for event in yaml.parse(fm, Loader=_BaseLoader):
+            where = event.start_mark
+            if isinstance(event, yaml.AliasEvent):
+                raise SourceError(
+                    f"line {where.line + first_line}, column {where.column + 1}: the YAML alias "
+                    f"'*{event.anchor}' is not allowed in the frontmatter (aliases can repeat a "
+                    "value without limit); write the value out instead"
+                )
+            if getattr(event, "anchor", None):
+                raise SourceError(
+                    f"line {where.line + first_line}, column {where.column + 1}: the YAML anchor "
+                    f"'&{event.anchor}' is not allowed in the frontmatter; remove it and write "
+                    "values out where they are used"
+                )
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > self.MAX_DEPTH:
+                    raise SourceError(
+                        f"line {where.line + first_line}, column {where.column + 1}: the "
+                        f"frontmatter is nested more than {self.MAX_DEPTH} levels deep; "
+                        "flatten it"
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+
+    def export(self, metadata: dict[str, object], **kwargs: object) -> str:
+        """The mapping as YAML text (ending with a newline), in the order given."""
+        kwargs.setdefault("Dumper", yaml.SafeDumper)
+        kwargs.setdefault("allow_unicode", True)
+        kwargs.setdefault("sort_keys", False)
+        kwargs.setdefault("width", 10_000)
+        return yaml.dump(metadata, **kwargs)  # type: ignore[call-overload]
+
+
+HANDLER = CikkYAMLHandler()
+
+
 def split(text: str, *, is_txt: bool) -> SplitSource:
     """Cut the `---` YAML block off the top; YAML errors carry the FILE's line and column."""
     yaml_text, body = split_raw(text, is_txt=is_txt)
@@ -141,28 +258,21 @@ def split(text: str, *, is_txt: bool) -> SplitSource:
 
 def split_raw(text: str, *, is_txt: bool) -> tuple[str, str]:
     """(frontmatter text, body) without parsing the YAML."""
-    first_end = text.find("\n")
-    first_line = text if first_end < 0 else text[:first_end]
-    if not _DELIMITER.match(first_line):
+    if not HANDLER.detect(text):
         if is_txt:
             raise NotAnArticle("no frontmatter, not an article")
         raise SourceError("no frontmatter: the file must start with a '---' line, then YAML")
-    # Search for the closing line instead of splitting the whole file into lines: cheap on
-    # the unchanged path, where thousands of files are only checksummed.
-    closing = _CLOSING_LINE.search(text, first_end + 1) if first_end >= 0 else None
-    if closing is None:
-        raise SourceError("the frontmatter is not closed: no '---' line after line 1")
-    return text[first_end + 1 : closing.start()], text[closing.end() + 1 :]
+    return HANDLER.split(text)
+
+
+def body_line(yaml_text: str) -> int:
+    """The file line where the body starts: after line 1, the block, and the closing line."""
+    return yaml_text.count("\n") + 3
 
 
 def load_meta(yaml_text: str) -> dict:
     """Parse the frontmatter block (safe loader, dates left as text) into a mapping."""
-    try:
-        meta = yaml.load(yaml_text, Loader=_Loader)  # noqa: S506  (a SafeLoader)
-    except yaml.YAMLError as exc:
-        raise SourceError(_yaml_message(exc)) from None
-    except (ValueError, TypeError, RecursionError) as exc:  # e.g. a huge or nested alias bomb
-        raise SourceError(f"YAML error in the frontmatter: {exc}") from None
+    meta = HANDLER.load(yaml_text)
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
@@ -170,8 +280,10 @@ def load_meta(yaml_text: str) -> dict:
     return meta
 
 
+# Linear: the plain value is matched greedily and stripped afterwards (a lazy match followed by
+# `[ \t]*$` retried the blanks at every step, quadratic on a long line).
 _QUICK_IMAGE = re.compile(
-    r"""^image:[ \t]*(?:"([^"\\\n]*)"|'([^'\n]*)'|([^\s#'"][^\n#]*?))[ \t]*$""", re.M
+    r"""^image:[ \t]*(?:"([^"\\\n]*)"[ \t]*|'([^'\n]*)'[ \t]*|([^\s#'"][^\n#]*))$""", re.M
 )
 
 
@@ -188,15 +300,15 @@ def quick_cover(yaml_text: str) -> str:
     return next(group for group in match.groups() if group is not None).strip()
 
 
-def _yaml_message(exc: yaml.YAMLError) -> str:
+def _yaml_message(exc: yaml.YAMLError, first_line: int = 2) -> str:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     context = getattr(exc, "context", None)
     words = f"{context}, {problem}" if context and problem != context else problem
     if mark is None:
         return f"YAML error in the frontmatter: {words}"
-    # mark.line is 0-based inside the YAML block, which starts on the file's line 2.
-    return f"YAML error at line {mark.line + 2}, column {mark.column + 1}: {words}"
+    # mark.line is 0-based inside the YAML block, which starts on the file's `first_line`.
+    return f"YAML error at line {mark.line + first_line}, column {mark.column + 1}: {words}"
 
 
 def _kind(value: object) -> str:
@@ -217,19 +329,20 @@ def _kind(value: object) -> str:
 
 def parse(data: bytes, *, is_txt: bool = False) -> ArticleSource:
     """Decode, split and validate one file's bytes (the whole read side of the importer)."""
-    split_source = split(decode(data), is_txt=is_txt)
-    return validate(split_source.meta, split_source.body)
+    yaml_text, body = split_raw(decode(data), is_txt=is_txt)
+    return validate(load_meta(yaml_text), body, body_line=body_line(yaml_text))
 
 
-def validate(meta: dict, body: str) -> ArticleSource:
-    """Turn a frontmatter mapping into typed fields, or raise SourceError naming the key."""
+def validate(meta: dict, body: str, *, body_line: int = 1) -> ArticleSource:
+    """Turn a frontmatter mapping into typed fields, or raise SourceError naming the key.
+
+    body_line: the file line where the body starts, so a problem in it names the file's line.
+    """
     meta = _canonical_keys(meta)
     findings: list[str] = []
-    title = _text(meta, "title").strip()
+    title = _text(meta, "title", _TITLE_MAX, single_line=True).strip()
     if not title:
         raise SourceError("the title is missing: add 'title: …' to the frontmatter")
-    if len(title) > _TITLE_MAX:
-        raise SourceError(f"the title is {len(title)} characters long, the limit is {_TITLE_MAX}")
     slug = _slug(meta, title)
     if "date" not in meta or meta["date"] in (None, ""):
         raise SourceError("the date is missing: add 'date: YYYY-MM-DD' to the frontmatter")
@@ -239,20 +352,61 @@ def validate(meta: dict, body: str) -> ArticleSource:
     if not authors:
         findings.append("no author given")
     tags = _tags(meta.get("tags"))
-    extra = {key: json_safe(value, key) for key, value in meta.items() if key not in KNOWN_KEYS}
+    extra = _extra(meta)
+    _refuse_control_characters(body, "the body", first_line=body_line)
     return ArticleSource(
         title=title,
         slug=slug,
         date=date,
         released=released,
         authors=authors,
-        description=_text(meta, "description").strip(),
-        image=_text(meta, "image").strip(),
+        description=_text(meta, "description", DESCRIPTION_MAX).strip(),
+        image=_text(meta, "image", IMAGE_MAX, single_line=True).strip(),
         tags=tags,
         extra=extra,
         body=normalise_body(body),
         findings=findings,
     )
+
+
+def _refuse_control_characters(
+    text: str, what: str, *, single_line: bool = False, first_line: int | None = None
+) -> None:
+    """SourceError naming `what` and where, when `text` holds a control character."""
+    found = find_control_character(text, single_line=single_line)
+    if found is None:
+        return
+    if first_line is not None:  # a multi-line text of the file: name the file's line
+        where = f"at line {found.line + first_line - 1}, column {found.column}"
+    else:
+        where = f"at {found.where()}"
+    kind = "a line break or control character" if single_line else "a control character"
+    raise SourceError(
+        f"{what} contains {kind} ({found.codepoint}) {where}: delete it "
+        "(invisible characters break feeds and search)"
+    )
+
+
+def _extra(meta: dict) -> dict:
+    """Unknown keys, JSON-safe, each string checked, all of them together bounded."""
+    extra: dict = {}
+    for key, value in meta.items():
+        if key in KNOWN_KEYS:
+            continue
+        if len(key) > EXTRA_KEY_MAX:
+            raise SourceError(
+                f"the key {key[:40]!r}… is {len(key)} characters long, the limit is {EXTRA_KEY_MAX}"
+            )
+        _refuse_control_characters(key, f"the key {key!r}", single_line=True)
+        extra[key] = json_safe(value, key)
+    size = len(json.dumps(extra, ensure_ascii=False))
+    if size > EXTRA_MAX_CHARS:
+        keys = ", ".join(repr(key) for key in extra)
+        raise SourceError(
+            f"the other frontmatter keys ({keys}) hold {size:,} characters together, the "
+            f"limit is {EXTRA_MAX_CHARS:,}: keep long text in the body"
+        )
+    return extra
 
 
 def _canonical_keys(meta: dict) -> dict:
@@ -269,12 +423,17 @@ def _canonical_keys(meta: dict) -> dict:
     return result
 
 
-def _text(meta: dict, key: str) -> str:
+def _text(meta: dict, key: str, limit: int, *, single_line: bool = False) -> str:
     value = meta.get(key)
     if value is None:
         return ""
     if not isinstance(value, str):
         raise SourceError(f"'{key}' must be text, got {_kind(value)}")
+    if len(value.strip()) > limit:
+        raise SourceError(
+            f"'{key}' is {len(value.strip()):,} characters long, the limit is {limit:,}"
+        )
+    _refuse_control_characters(value.strip(), f"'{key}'", single_line=single_line)
     return value
 
 
@@ -293,11 +452,11 @@ def _slug(meta: dict, title: str) -> str:
         validate_slug(given)
     except ValidationError:
         raise SourceError(
-            f"'slug' may hold only lower-case letters, digits and hyphens, got {given!r}"
+            f"'slug' may hold only lower-case letters, digits and hyphens, got {_short(given)}"
         ) from None
     if given != given.lower() or len(given) > _SLUG_MAX:
         raise SourceError(
-            f"'slug' must be lower case and at most {_SLUG_MAX} characters, got {given!r}"
+            f"'slug' must be lower case and at most {_SLUG_MAX} characters, got {_short(given)}"
         )
     return given
 
@@ -333,6 +492,13 @@ def parse_date(value: object) -> dt.datetime:
         raise SourceError(f"'date' must be a date like 2024-12-24, got {_kind(value)}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
+    # Outside these years a date is a typo, and near year 1 or 9999 the conversion to UTC
+    # (when stored) overflows.
+    if not DATE_YEARS[0] <= moment.year <= DATE_YEARS[1]:
+        raise SourceError(
+            f"'date' {moment.date().isoformat()} is out of range: use a year between "
+            f"{DATE_YEARS[0]} and {DATE_YEARS[1]}"
+        )
     return moment
 
 
@@ -343,7 +509,7 @@ def _parse_date_text(text: str) -> dt.datetime:
         return dt.datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text else text)
     except ValueError:
         raise SourceError(
-            f"'date' is not a date: {text!r} (use 2024-12-24 or 2024-12-24T08:30:00+01:00)"
+            f"'date' is not a date: {_short(text)} (use 2024-12-24 or 2024-12-24T08:30:00+01:00)"
         ) from None
 
 
@@ -362,10 +528,18 @@ def _authors(value: object) -> list[str]:
         raise SourceError(f"'author' must be a name or a list of names, got {_kind(value)}")
     unique: dict[str, str] = {}
     for name in names:
+        if len(name) > AUTHOR_NAME_MAX:
+            raise SourceError(
+                f"the author name {_short(name)} is {len(name):,} characters long, the limit "
+                f"is {AUTHOR_NAME_MAX}"
+            )
+        _refuse_control_characters(name, f"the author name {_short(name)}", single_line=True)
         slug = make_slug(name)
         if not slug:
-            raise SourceError(f"the author name {name!r} has no letters or digits")
+            raise SourceError(f"the author name {_short(name)} has no letters or digits")
         unique.setdefault(slug, name)  # the same person twice keeps the first place
+    if len(unique) > AUTHORS_MAX:
+        raise SourceError(f"'author' names {len(unique)} people, the limit is {AUTHORS_MAX}")
     return list(unique.values())
 
 
@@ -385,16 +559,28 @@ def _tags(value: object) -> list[str]:
         name = str(item).strip()
         if not name:
             continue
-        slug = make_slug(name, max_length=100)
+        if len(name) > TAG_MAX:
+            raise SourceError(
+                f"the tag {_short(name)} is {len(name):,} characters long, the limit is {TAG_MAX}"
+            )
+        _refuse_control_characters(name, f"the tag {_short(name)}", single_line=True)
+        slug = make_slug(name, max_length=TAG_MAX)
         if not slug:
-            raise SourceError(f"the tag {name!r} has no letters or digits")
-        unique.setdefault(slug, name[:100])
+            raise SourceError(f"the tag {_short(name)} has no letters or digits")
+        unique.setdefault(slug, name)
+    if len(unique) > TAGS_MAX:
+        raise SourceError(f"'tags' lists {len(unique)} tags, the limit is {TAGS_MAX}")
     return list(unique.values())
 
 
 def json_safe(value: object, key: str) -> object:
     """Keep an unknown key's value in a form JSON can store (dates become ISO text)."""
-    if value is None or isinstance(value, str | bool | int | float):
+    if isinstance(value, str):
+        _refuse_control_characters(value, f"'{key}'")
+        return value
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SourceError(f"'{key}' holds {value!r}, which Cikk cannot keep; use a number or text")
+    if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
@@ -403,6 +589,11 @@ def json_safe(value: object, key: str) -> object:
     if isinstance(value, dict):
         return {str(k): json_safe(v, key) for k, v in value.items()}
     raise SourceError(f"'{key}' holds {_kind(value)}, which Cikk cannot keep; use text")
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """repr() of a value for a message, cut so that a huge value cannot flood the output."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "…"
 
 
 def normalise_body(body: str) -> str:

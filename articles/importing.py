@@ -1,8 +1,10 @@
 """Frontmatter files → articles, and articles → frontmatter files.
 
 The import of one file is one transaction: it creates or updates its article (matched by slug),
-stores the images it references under content-hash names, and either all of that happens or
-none of it (images written for a file that then failed are deleted again). An unchanged file —
+stores the images it references under content-hash names, and either all of the article's rows
+are written or none (images stored for a file that then failed stay: they may already be shared
+with another writer's article; the media cleanup command removes unreferenced ones). Reading,
+checking and rendering a file run under a time limit, before its transaction. An unchanged file —
 same checksum as at its last import — costs no write and no rendering; the known checksums are
 read with one query per run, not one per file.
 
@@ -17,6 +19,7 @@ Messages are for an editor and in English (the operator-facing language of the c
 from __future__ import annotations
 
 import bisect
+import errno
 import functools
 import hashlib
 import os
@@ -33,13 +36,15 @@ from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
 import django
-import yaml
+import reversion
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.storage import Storage, default_storage
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from articles.checks import CheckContext, Finding, check_article, has_errors
 from articles.frontmatter import (
     ARTICLE_SUFFIXES,
     KNOWN_KEYS,
@@ -47,16 +52,21 @@ from articles.frontmatter import (
     ArticleSource,
     NotAnArticle,
     SourceError,
+    body_line,
     decode,
     load_meta,
     quick_cover,
     split_raw,
     validate,
 )
+from articles.frontmatter import (
+    HANDLER as FRONTMATTER,
+)
 from articles.images import CheckedImage, ImageRejected, check_image, store_image
 from articles.models import Article, Author, Byline, Tag
 from articles.render import Rendered, render
 from articles.text import make_slug
+from articles.time_limit import TimeLimitExceeded, time_limit
 
 _T = TypeVar("_T")
 _M = TypeVar("_M", bound=models.Model)
@@ -65,10 +75,16 @@ CREATED = "created"
 UPDATED = "updated"
 UNCHANGED = "unchanged"
 SKIPPED = "skipped"
+HELD = "held"  # imported, but kept unpublished: a released file with editorial errors
 FAILED = "failed"
-STATUSES = (CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED)
+STATUSES = (CREATED, UPDATED, UNCHANGED, SKIPPED, HELD, FAILED)
 
 EXPORT_IMAGE_DIR = "kepek"
+# Seconds one file may take to be read, checked and rendered: the seed takes ~0.1 s, a 2 MiB
+# body of ordinary prose a few seconds; a pathological one is stopped here.
+DEFAULT_TIME_LIMIT = 30.0
+# The comment of the revision an import records (reversion), followed by the file's path.
+IMPORT_COMMENT_PREFIX = "importálva: "
 
 
 @dataclass
@@ -98,7 +114,11 @@ def find_sources(paths: Iterable[str | Path]) -> Iterator[Path]:
     seen: set[str] = set()
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        try:
+            is_dir = path.is_dir()
+        except OSError:  # e.g. a name too long: the importer reports it for the file
+            is_dir = False
+        if is_dir:
             candidates: Iterable[Path] = _walk(path)
         else:
             candidates = [path]
@@ -149,9 +169,11 @@ class ImageRef:
     src: str
 
 
-_MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\(\s*<?(?P<src>[^)\s<>]+)>?")
+# Linear by construction: an alt text stops at the next `[` and a tag at the next `<`, so a
+# body of 10,000 unclosed `![` or `<img a` is scanned once, not once per opening (quadratic).
+_MD_IMAGE = re.compile(r"!\[[^\[\]\n]*\]\(\s*<?(?P<src>[^)\s<>]+)>?")
 _HTML_IMAGE = re.compile(
-    r"<img\b[^>]*?\ssrc\s*=\s*(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'|(?P<bare>[^\s>\"']+))",
+    r"<img\b[^<>]*?\ssrc\s*=\s*(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'|(?P<bare>[^\s<>\"']+))",
     re.IGNORECASE,
 )
 # Places where an image-looking text is not an image: fenced code, inline code, HTML comments.
@@ -271,7 +293,15 @@ class ImageResolver:
             raise SourceError(f"image path {ref!r} is not a valid path")
         # `/NVIDIA/nvda.png` is under the assets folder; `kepek/a.png` is beside the file.
         candidate = assets_dir / path.lstrip("/") if path.startswith("/") else file_dir / path
-        resolved = candidate.resolve()
+        try:
+            resolved = candidate.resolve()
+        except OSError as exc:
+            raise SourceError(os_error_message(exc, f"image path {_short(ref)}")) from None
+        except RuntimeError:  # a symlink loop (Python 3.11)
+            raise SourceError(
+                f"image path {_short(ref)}: too many symbolic links (a loop?); "
+                "point it at a real file"
+            ) from None
         roots = {assets_dir.resolve(), file_dir.resolve()}
         if not any(resolved.is_relative_to(root) for root in roots):
             raise SourceError(
@@ -345,10 +375,18 @@ class Importer:
         dry_run: bool = False,
         force: bool = False,
         storage: Storage | None = None,
+        time_limit: float | None = DEFAULT_TIME_LIMIT,
+        allow_errors: bool = False,
     ) -> None:
         self.assets = Path(assets) if assets is not None else None
         self.dry_run = dry_run
         self.force = force
+        # The release gate: a `released: yes` file with editorial errors is imported as a
+        # draft (HELD) unless the operator accepts the errors.
+        self.allow_errors = allow_errors
+        # Seconds one file may take to read, check and render (None: no limit); the write
+        # that follows is a few queries and is never interrupted.
+        self.time_limit = time_limit
         self.storage = storage or default_storage
         self.images = ImageResolver()
         self._known: dict[str, set[str]] | None = None
@@ -394,10 +432,18 @@ class Importer:
     def import_file(self, path: str | Path) -> Outcome:
         """Import one file; never raises for a bad file, the Outcome says what went wrong."""
         outcome = Outcome(path=str(path), status=FAILED)
-        prepared = self._guarded(outcome, self._prepare, Path(path), outcome)
-        if prepared is not None:
-            self._guarded(outcome, self._commit, prepared, None)
+        ready = self._guarded(outcome, self._prepare_and_render, Path(path), outcome)
+        if ready is not None:
+            self._guarded(outcome, self._commit, *ready)
         return outcome
+
+    def _prepare_and_render(
+        self, path: Path, outcome: Outcome
+    ) -> tuple[_Prepared, Rendered] | None:
+        """Everything that can be slow, under the file's time limit, before any write."""
+        with time_limit(self.time_limit):
+            prepared = self._prepare(path, outcome)
+            return None if prepared is None else (prepared, render(prepared.body))
 
     def _run_parallel(self, paths: Iterable[Path], jobs: int) -> Iterator[Outcome]:
         # Bounded look-ahead: enough queued renders to keep every worker busy while this
@@ -409,13 +455,13 @@ class Importer:
         try:
             for path in paths:
                 outcome = Outcome(path=str(path), status=FAILED)
-                prepared = self._guarded(outcome, self._prepare, path, outcome)
+                prepared = self._guarded(outcome, self._prepare_limited, path, outcome)
                 future = None
                 if prepared is not None and not broken:
                     if pool is None:  # not started for a run of unchanged files
                         pool = _render_pool(jobs)
                     try:
-                        future = pool.submit(render, prepared.body)
+                        future = pool.submit(render_within, prepared.body, self.time_limit)
                     except BrokenProcessPool:  # save() renders here from now on
                         broken = True
                 pending.append((outcome, prepared, future))
@@ -436,10 +482,25 @@ class Importer:
         if future is not None:
             try:
                 rendered = future.result()
-            except Exception:  # a broken worker: save() renders in this process instead
+            except TimeLimitExceeded as exc:  # raised in the worker, under the same limit
+                self._guarded(outcome, _reraise, exc)
+                return outcome
+            except Exception:  # a broken worker: render here instead, under the limit
                 rendered = None
+        if rendered is None:
+            rendered = self._guarded(outcome, self._render_limited, prepared.body)
+            if rendered is None:
+                return outcome
         self._guarded(outcome, self._commit, prepared, rendered)
         return outcome
+
+    def _prepare_limited(self, path: Path, outcome: Outcome) -> _Prepared | None:
+        with time_limit(self.time_limit):
+            return self._prepare(path, outcome)
+
+    def _render_limited(self, body: str) -> Rendered:
+        with time_limit(self.time_limit):
+            return render(body)
 
     @staticmethod
     def _guarded(outcome: Outcome, step: Callable[..., _T], *args: Any) -> _T | None:
@@ -450,33 +511,56 @@ class Importer:
             outcome.status, outcome.reason = SKIPPED, str(exc)
         except _Skip as exc:
             outcome.status, outcome.reason = SKIPPED, exc.reason
+        except TimeLimitExceeded as exc:
+            outcome.status = FAILED
+            outcome.reason = (
+                f"took longer than {exc.seconds:g} s (the per-file limit), nothing was written: "
+                "look for a construct repeated thousands of times in it, or raise the limit "
+                "with --time-limit"
+            )
         except SourceError as exc:
             outcome.status, outcome.reason = FAILED, str(exc)
+        except RecursionError:
+            outcome.status = FAILED
+            outcome.reason = (
+                "the text is nested too deeply to process (for example hundreds of '>' quote "
+                "or list levels): flatten it; nothing of this file was saved"
+            )
         except Exception as exc:  # a bug or a database error: report it, keep going
             outcome.status = FAILED
-            outcome.reason = f"unexpected error ({type(exc).__name__}): {exc}"
+            outcome.reason = (
+                f"internal error: {exc or type(exc).__name__}; nothing of this file was saved "
+                "(import it again; if it fails again, report it with the file)"
+            )
         return None
 
     # -- reading and checking, no writes
 
     def _read(self, path: Path) -> bytes:
         if not path.name.lower().endswith(ARTICLE_SUFFIXES):
-            if not path.exists():
+            if not os.path.lexists(path):
                 raise SourceError("no such file or folder")
             raise SourceError("not an article file (expected .md, .markdown or .txt)")
         limit = settings.CIKK_IMPORT_MAX_BYTES
         try:
-            with path.open("rb") as handle:
-                data = handle.read(limit + 1)
-        except FileNotFoundError:
-            raise SourceError("no such file or folder") from None
-        except IsADirectoryError:
-            raise SourceError("not a regular file") from None
+            # Non-blocking, and the type checked on the open file: a named pipe given as an
+            # article would otherwise wait for a writer forever.
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            raise SourceError(os_error_message(exc, "the file")) from None
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise SourceError(f"not a regular file but {file_kind(info.st_mode)}")
+            if info.st_size > limit:
+                raise SourceError(
+                    f"the file is {info.st_size:,} bytes, more than the {limit:,} byte limit "
+                    "(CIKK_IMPORT_MAX_BYTES)"
+                )
+            data = handle.read(limit + 1)
         if len(data) > limit:
-            size = path.stat().st_size
             raise SourceError(
-                f"the file is {size:,} bytes, more than the {limit:,} byte limit "
-                "(CIKK_IMPORT_MAX_BYTES)"
+                f"the file is more than the {limit:,} byte limit (CIKK_IMPORT_MAX_BYTES)"
             )
         return data
 
@@ -496,12 +580,17 @@ class Importer:
             what = "cover image" if is_cover else "image"
             try:
                 info = target.stat()
-            except FileNotFoundError:
+            except (FileNotFoundError, NotADirectoryError):
                 findings.append(f"{what} not found: {ref} (looked for {target})")
                 resolved.append(ResolvedImage(ref, None, "missing", is_cover))
                 continue
+            except OSError as exc:
+                raise SourceError(os_error_message(exc, f"{what} {_short(ref)}")) from None
             if not stat.S_ISREG(info.st_mode):
-                raise SourceError(f"{what} {ref!r} is a folder, not an image file")
+                raise SourceError(
+                    f"{what} {_short(ref)} is {file_kind(info.st_mode)}, not an image file: "
+                    "point the reference at a regular image file"
+                )
             digest = self.images.digest(target, info)
             resolved.append(ResolvedImage(ref, target, digest, is_cover))
         return resolved
@@ -549,8 +638,7 @@ class Importer:
         cover = quick_cover(yaml_text)
         images = self._resolve_images(cover, body, path, outcome.findings)
         checksum = self._checksum(data, images)
-        if checksum in known:
-            outcome.status = UNCHANGED
+        if self._unchanged(checksum, known, outcome):
             return None
         meta = load_meta(yaml_text)
         parsed_cover = meta.get("image")
@@ -559,10 +647,9 @@ class Importer:
             outcome.findings.clear()
             images = self._resolve_images(parsed_cover, body, path, outcome.findings)
             checksum = self._checksum(data, images)
-            if checksum in known:
-                outcome.status = UNCHANGED
+            if self._unchanged(checksum, known, outcome):
                 return None
-        source = validate(meta, body)
+        source = validate(meta, body, body_line=body_line(yaml_text))
         outcome.slug = source.slug
         outcome.findings[:0] = source.findings
         self._check_claim(source.slug, key)
@@ -572,6 +659,22 @@ class Importer:
         urls = {ref: self.storage.url(image.storage_name) for ref, image in checked.items()}
         body = rewrite_refs(source.body, urls)
         return _Prepared(outcome, source, checked, key, checksum, body)
+
+    def _unchanged(self, checksum: str, known: Iterable[str], outcome: Outcome) -> bool:
+        """Same bytes and images as at the last import: nothing to do. A file that was held
+        back stays held (reported again, so the exit status keeps saying so) unless
+        --allow-errors, which imports it again to publish it."""
+        if checksum in known:
+            outcome.status = UNCHANGED
+            return True
+        if held_checksum(checksum) in known and not self.allow_errors:
+            outcome.status = HELD
+            outcome.reason = (
+                "unchanged since it was held back as a draft for editorial errors (see "
+                "manage.py check_articles): fix the file, or publish it with --allow-errors"
+            )
+            return True
+        return False
 
     def _check_claim(self, slug: str, key: str) -> None:
         claimant = self._claimed.get(slug)
@@ -585,20 +688,22 @@ class Importer:
         # Checked again: with workers, files read after this one were prepared before it
         # was written, and a file written since may have claimed the slug.
         self._check_claim(source.slug, key)
-        new_media: list[str] = []  # media this file wrote that did not exist before
         self._pending = ({}, {})
         try:
-            with transaction.atomic():
-                status = self._write(prepared, rendered, new_media)
+            # One revision per imported change, in the file's transaction: the admin's history
+            # and compare screens show it ("importálva: path"), and a conflict names it.
+            with (
+                transaction.atomic(),
+                reversion.create_revision(manage_manually=True, atomic=False),  # in ours
+            ):
+                status = self._write(prepared, rendered)
                 if self.dry_run:
                     raise _DryRunRollback
         except _DryRunRollback:
             pass
-        except IntegrityError as exc:
+        except (IntegrityError, ObjectDoesNotExist) as exc:
             # A new file is inserted without a look-up (see _write); the unique constraints
             # are the guard against a row another writer added since the run started.
-            for name in new_media:
-                self.storage.delete(name)
             self._known_slugs.add(source.slug)  # the next attempt looks it up
             # An author or tag remembered from an earlier file may be what someone deleted.
             self._authors.clear()
@@ -607,14 +712,11 @@ class Importer:
                 f"slug '{source.slug}' (or an author or tag of it) was written by someone else "
                 f"during the import; nothing of this file was saved, import it again ({exc})"
             ) from None
-        except BaseException:
-            for name in new_media:
-                self.storage.delete(name)
-            raise
         self._claimed[source.slug] = key
         self._known_slugs.add(source.slug)
         if not self.dry_run:
-            self.known_checksums().setdefault(key, set()).add(checksum)
+            stored = held_checksum(checksum) if status == HELD else checksum
+            self.known_checksums().setdefault(key, set()).add(stored)
             self._authors.update(self._pending[0])
             self._tags.update(self._pending[1])
         prepared.outcome.status = status
@@ -622,8 +724,9 @@ class Importer:
     def _find_article(self, source: ArticleSource, key: str, outcome: Outcome) -> Article | None:
         article = Article.objects.select_for_update().filter(slug=source.slug).first()
         if article is not None:
-            if article.source_path and article.source_path != key:
-                raise SourceError(f"slug '{source.slug}' already used by {article.source_path}")
+            old = article.source_path
+            if old and old != key:
+                self._adopt(source.slug, old, outcome)
             return article
         # The title (and so the slug) changed since the last import: same file, same article.
         previous = list(Article.objects.select_for_update().filter(source_path=key)[:2])
@@ -635,7 +738,23 @@ class Importer:
             return previous[0]
         return None
 
-    def _write(self, prepared: _Prepared, rendered: Rendered | None, new_media: list[str]) -> str:
+    def _adopt(self, slug: str, old: str, outcome: Outcome) -> None:
+        """A file whose slug belongs to an article imported from another path: a moved file
+        (the old one is gone) takes the article over with --force; otherwise say how."""
+        if _source_exists(old):
+            raise SourceError(
+                f"slug '{slug}' already used by {old} (that file still exists): give one of the "
+                "two files another 'slug:' or title, or delete one of them"
+            )
+        if not self.force:
+            raise SourceError(
+                f"slug '{slug}' belongs to the article imported from {old}, which no longer "
+                "exists; if the file was moved here, import it again with --force to take the "
+                "article over (same slug and URL; the old path is forgotten)"
+            )
+        outcome.findings.append(f"took over the article imported from {old} (the file moved)")
+
+    def _write(self, prepared: _Prepared, rendered: Rendered | None) -> str:
         source, checked = prepared.source, prepared.checked
         # A slug and a path the run has never seen: a new article, no look-up needed.
         unseen = prepared.key not in self.known_checksums() and source.slug not in self._known_slugs
@@ -647,12 +766,12 @@ class Importer:
             if article.imported_version is None:
                 raise _Skip("an article with this slug was written in the admin (use --force)")
         if not self.dry_run:
+            # Content-hash names: the same bytes are the same file, whoever stores them. A file
+            # that fails after this point leaves its images in place, never deletes them:
+            # another writer may have stored the same bytes and committed an article using
+            # them meanwhile. Unreferenced media is removed only by the media cleanup command.
             for image in checked.values():
-                name = image.storage_name
-                existed = self.storage.exists(name)
                 store_image(image, self.storage)
-                if not existed:
-                    new_media.append(name)
         if article is None:
             article = Article()
         article.title = source.title
@@ -676,7 +795,50 @@ class Importer:
             article.imported_version = article.version
         self._set_authors(article, source.authors, replace=not created)
         self._set_tags(article, source.tags, replace=not created)
+        held = source.released and self._release_gate(article, rendered, prepared)
+        reversion.add_to_revision(article)  # with its bylines (registered in articles.admin)
+        reversion.set_comment(f"{IMPORT_COMMENT_PREFIX}{prepared.key}")
+        if held:
+            return HELD
         return CREATED if created else UPDATED
+
+    def _release_gate(
+        self, article: Article, rendered: Rendered | None, prepared: _Prepared
+    ) -> bool:
+        """The same gate as the admin's: editorial errors keep a released file unpublished.
+
+        Runs on the written rows (bylines included, as the checks read them), inside the
+        file's transaction; a held article is set back to a draft with a bare UPDATE (no new
+        version: the text is as imported). True when held."""
+        outcome = prepared.outcome
+        # Only the articles this one links to: the errors that depend on other articles are
+        # the link checks; loading every article for every file would make a run quadratic.
+        context = CheckContext.load(slugs=_linked_slugs(article.body))
+        findings = check_article(article, rendered, context=context)
+        if self.dry_run:  # the images a real run would store are not in the storage
+            names = [image.storage_name for image in prepared.checked.values()]
+            stored = {*names, *(self.storage.url(name) for name in names)}
+            findings = [f for f in findings if not _about_stored_image(f, stored)]
+        if not has_errors(findings):
+            return False
+        reasons = "; ".join(str(f.message) for f in findings if f.is_error)
+        if self.allow_errors:
+            outcome.findings.append(
+                f"released despite editorial errors (--allow-errors): {reasons}"
+            )
+            return False
+        # The checksum marks it held: an unchanged file stays held without a write, and a
+        # run with --allow-errors (whose checksum differs) imports it again.
+        article.source_checksum = held_checksum(article.source_checksum)
+        Article.objects.filter(pk=article.pk).update(
+            released=False, source_checksum=article.source_checksum
+        )
+        article.released = False
+        outcome.reason = (
+            f"{reasons} (imported, but kept as a draft: fix the file and import it again, "
+            "or publish anyway with --allow-errors)"
+        )
+        return True
 
     @staticmethod
     def _set_cover(
@@ -731,6 +893,87 @@ class Importer:
             through.objects.bulk_create(through(article=article, tag=tag) for tag in tags.values())
 
 
+def _short(text: str, limit: int = 80) -> str:
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "…"
+
+
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, in words."""
+    return next((words for test, words in _FILE_KINDS if test(mode)), "not a regular file")
+
+
+def os_error_message(exc: OSError, what: str) -> str:
+    """An operating-system error in words, with what to do; never the exception's name."""
+    code = exc.errno
+    if code == errno.ENOENT:
+        return "no such file or folder"
+    if code == errno.ENAMETOOLONG:
+        name = os.fsencode(exc.filename or "")
+        return (
+            f"{what}: the name is too long for the file system ({len(name):,} bytes); "
+            "rename the file or folder to something shorter"
+        )
+    if code in (errno.EACCES, errno.EPERM):
+        return f"{what} cannot be read: permission denied; check the file's permissions"
+    if code == errno.ELOOP:
+        return f"{what}: too many symbolic links (a loop?); point it at a real file"
+    if code == errno.EISDIR:
+        return f"{what} is a folder, not a file"
+    reason = exc.strerror or str(exc)
+    return f"{what} cannot be read: {reason.lower()}; check the path and try again"
+
+
+_ARTICLE_LINK = re.compile(r"/cikk/([-\w%]+)")
+
+
+def _linked_slugs(body: str) -> set[str]:
+    """Every slug a body may link to (a superset of what the link checks find)."""
+    found = set(_ARTICLE_LINK.findall(body))
+    return found | {unquote(slug) for slug in found}
+
+
+def _about_stored_image(finding: Finding, urls: set[str]) -> bool:
+    """A missing-image finding about one of `urls` (images a dry run did not store)."""
+    return finding.code in ("missing_image", "missing_cover") and any(
+        url in str(finding.message) for url in urls
+    )
+
+
+def _source_exists(key: str) -> bool:
+    """Whether the file an article was imported from (its source_key) is still there."""
+    path = Path(key)
+    if not path.is_absolute():
+        path = Path(settings.BASE_DIR) / path
+    try:
+        return path.exists()
+    except OSError:
+        return False
+
+
+def held_checksum(checksum: str) -> str:
+    """What Article.source_checksum holds for a file imported but held back as a draft."""
+    return hashlib.sha256(f"held:{checksum}".encode()).hexdigest()
+
+
+def render_within(body: str, seconds: float | None) -> Rendered:
+    """Render under a time limit: what the importer's worker processes run."""
+    with time_limit(seconds):
+        return render(body)
+
+
+def _reraise(exc: BaseException) -> None:
+    raise exc
+
+
 def _bulk_create(model: type[_M], objects: list[_M]) -> list[_M]:
     """One INSERT for all; row by row where the database cannot return the new keys."""
     if not objects:
@@ -748,9 +991,18 @@ def import_paths(
     assets: str | Path | None = None,
     dry_run: bool = False,
     force: bool = False,
+    time_limit: float | None = DEFAULT_TIME_LIMIT,
+    allow_errors: bool = False,
 ) -> list[Outcome]:
     """Convenience for code and tests: import everything and return the outcomes."""
-    return list(Importer(assets=assets, dry_run=dry_run, force=force).run(paths))
+    importer = Importer(
+        assets=assets,
+        dry_run=dry_run,
+        force=force,
+        time_limit=time_limit,
+        allow_errors=allow_errors,
+    )
+    return list(importer.run(paths))
 
 
 # --------------------------------------------------------------------------- the exporter
@@ -828,7 +1080,7 @@ def export_article(
     for extra_key, value in article.extra.items():
         if extra_key not in KNOWN_KEYS:
             meta[extra_key] = value
-    header = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000)
+    header = FRONTMATTER.export(meta)  # the importer's own YAML handler, so they agree
     target = directory / f"{article.slug}.md"
     target.write_text(f"---\n{header}---\n\n{body}", encoding="utf-8")
     return Exported(article=article, path=target, images=len(copied))

@@ -32,7 +32,7 @@ def article_file(
     *,
     title: str = "Próba cikk",
     date: str = "2024-05-06",
-    released: str = "yes",
+    released: str = "no",
     author: str = '"Kiss Éva"',
     extra: str = "",
     body: str = "Első bekezdés.\n",
@@ -69,3 +69,13 @@ def media_files() -> set[str]:
     if not root.exists():
         return set()
     return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+def releasable_file(folder: Path, name: str = "cikk.md", *, extra: str = "", **fields) -> Path:
+    """A `released: yes` file with what publishing asks for (author, title, description, a
+    local cover image), so the release gate holds it only for what a test puts in."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cover = f"{Path(name).stem}-borito.png"
+    (folder / cover).write_bytes(png_bytes("navy"))
+    extra = f'description: "Rövid leírás: {name}."\nimage: {cover}\n' + extra
+    return article_file(folder, name, released="yes", extra=extra, **fields)

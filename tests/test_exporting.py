@@ -91,12 +91,13 @@ def test_an_exported_file_has_all_its_frontmatter(tmp_path):
         tmp_path / "forras",
         title="Kötvények",
         date="2024-07-01T08:30:00",
+        released="yes",
         author='"Egri Máté és Takáts Bálint"',
         extra=(
             'description: "Rövid leírás"\nimage: /kep.png\ntags: "kötvény, kamat"\n'
             "sorozat: Alapok\nfrissitve: 2024-08-01"
         ),
-        body="Szöveg ![ábra](/kep.png) és <img src='/kep.png' alt=''>.\n",
+        body="Szöveg ![ábra](/kep.png) és <img src='/kep.png' alt='ábra'>.\n",
     )
     shutil.move(tmp_path / "kep.png", path.parent / "kep.png")
     import_paths([path])
@@ -122,7 +123,7 @@ def test_an_exported_file_has_all_its_frontmatter(tmp_path):
         "frissitve": "2024-08-01",
     }
     assert body == (
-        f"\nSzöveg ![ábra](kepek/{image_name}) és <img src='kepek/{image_name}' alt=''>.\n"
+        f"\nSzöveg ![ábra](kepek/{image_name}) és <img src='kepek/{image_name}' alt='ábra'>.\n"
     )
     assert (tmp_path / "ki" / "kepek" / image_name).read_bytes() == png_bytes()
 

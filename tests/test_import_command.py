@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import shutil
+import sys
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from articles.importing import source_key
 from articles.management.commands.import_articles import Command
 from articles.models import Article
 from tests.import_helpers import CONTENT_DIR, article_file, db_state, media_files, png_bytes
@@ -24,7 +26,7 @@ def run(*args: str, **options) -> tuple[str, str]:
 
 def test_one_line_per_file_and_a_summary(tmp_path):
     article_file(tmp_path, "a.md", title="Első")
-    article_file(tmp_path, "b.md", title="Második", body="![x](/nincs.png)\n")
+    article_file(tmp_path, "b.md", title="Második", body="![x](/nincs.png)\n", released="no")
     (tmp_path / "jegyzet.txt").write_text("csak jegyzet\n", encoding="utf-8")
 
     out, _err = run(str(tmp_path))
@@ -35,13 +37,13 @@ def test_one_line_per_file_and_a_summary(tmp_path):
     assert lines[2].startswith("    warning: image not found: /nincs.png (looked for ")
     assert lines[3] == f"skipped: {tmp_path / 'jegyzet.txt'}: no frontmatter, not an article"
     assert lines[4].startswith(
-        "3 files: 2 created, 0 updated, 0 unchanged, 1 skipped, 0 failed in "
+        "3 files: 2 created, 0 updated, 0 unchanged, 1 skipped, 0 held, 0 failed in "
     )
     assert Article.objects.count() == 2
 
     again, _err = run(str(tmp_path))
     assert again.splitlines()[0] == f"unchanged: {tmp_path / 'a.md'}"
-    assert "0 created, 0 updated, 2 unchanged, 1 skipped, 0 failed" in again
+    assert "0 created, 0 updated, 2 unchanged, 1 skipped, 0 held, 0 failed" in again
 
 
 def test_a_failed_file_is_reported_and_the_command_fails(tmp_path):
@@ -54,7 +56,7 @@ def test_a_failed_file_is_reported_and_the_command_fails(tmp_path):
 
     text = out.getvalue()
     assert f"failed: {tmp_path / 'b.md'}: released must be yes/no, got 'maybe'" in text
-    assert "1 created, 0 updated, 0 unchanged, 0 skipped, 1 failed" in text
+    assert "1 created, 0 updated, 0 unchanged, 0 skipped, 0 held, 1 failed" in text
     assert Article.objects.get().title == "Jó"
 
 
@@ -79,7 +81,7 @@ def test_exit_status_is_zero_when_nothing_failed(tmp_path, capsys):
 
 
 def test_verbosity_zero_prints_only_failures(tmp_path):
-    article_file(tmp_path, "a.md", title="Jó", body="![x](/nincs.png)\n")
+    article_file(tmp_path, "a.md", title="Jó", body="![x](/nincs.png)\n", released="no")
     (tmp_path / "b.md").write_text("---\n- lista\n---\n", encoding="utf-8")
     out = io.StringIO()
 
@@ -177,7 +179,11 @@ def _parallel_fixture(folder) -> None:
     (folder / "b-rossz.md").write_text('---\ntitle: "x"\nreleased: maybe\n---\n')
     for i in range(6):
         article_file(
-            folder, f"c-{i}.md", title=f"Kicsi {i}", body=f"$$x_{i}$$ és ![k](/nincs-{i}.png)\n"
+            folder,
+            f"c-{i}.md",
+            title=f"Kicsi {i}",
+            body=f"$$x_{i}$$ és ![k](/nincs-{i}.png)\n",
+            released="no",  # a missing image holds a released file back
         )
 
 
@@ -208,7 +214,7 @@ def test_jobs_2_writes_the_same_rows_and_report_as_jobs_1(tmp_path):
         "\n".join(parallel_report)
     )
     assert parallel_report[-1] == (
-        "14 files: 12 created, 0 updated, 0 unchanged, 0 skipped, 2 failed"
+        "14 files: 12 created, 0 updated, 0 unchanged, 0 skipped, 0 held, 2 failed"
     )
 
 
@@ -231,3 +237,68 @@ def test_a_dry_run_with_jobs_2_reports_like_jobs_1_and_writes_nothing(tmp_path):
         "\n".join(parallel_report)
     )
     assert not Article.objects.exists() and not media_files()
+
+
+def test_the_progress_line_shows_a_rate_and_the_time_left():
+    from articles.management.commands.import_articles import _Progress
+
+    now = [100.0]
+    progress = _Progress(1000, clock=lambda: now[0])
+    progress.stream = io.StringIO()
+    now[0] += 4.0
+    progress.draw(120)  # 30 files/s, 880 to go: 29 s
+    now[0] += 31.0
+    progress.draw(1000)
+    first, last = progress.stream.getvalue().split("\r")[1:]
+    assert first == "[" + "#" * 3 + "-" * 27 + "] 120/1000  30.0 files/s  0:29 left"
+    assert last == "[##############################] 1000/1000  28.6 files/s  done in 0:35"
+
+
+def test_the_terminal_progress_keeps_one_line_per_file_on_stdout(tmp_path, monkeypatch):
+    for i in range(21):
+        article_file(tmp_path, f"{i:02}.md", title=f"Cikk {i}")
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    out = _Terminal()
+    call_command("import_articles", str(tmp_path), stdout=out, no_color=True)
+    lines = out.getvalue().splitlines()
+    assert sum(line.startswith("created: ") for line in lines) == 21
+    assert "files/s" in sys.stderr.getvalue() and "21/21" in sys.stderr.getvalue()
+
+
+def test_a_moved_file_says_how_and_takes_the_article_over_with_force(tmp_path):
+    old = article_file(tmp_path / "regi", body="Eredeti.\n")
+    call_command("import_articles", str(old), stdout=io.StringIO())
+    article = Article.objects.get()
+    new = tmp_path / "uj" / "cikk.md"
+    new.parent.mkdir()
+    old.rename(new)
+
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_articles", str(new), stdout=out)
+    message = out.getvalue()
+    assert f"failed: {new}: slug 'proba-cikk' belongs to the article imported from" in message
+    assert "which no longer exists" in message and "import it again with --force" in message
+
+    out = io.StringIO()
+    call_command("import_articles", str(new), "--force", stdout=out)
+    assert f"updated: {new}" in out.getvalue()
+    assert "took over the article imported from" in out.getvalue()
+    adopted = Article.objects.get()
+    assert (adopted.pk, adopted.slug) == (article.pk, article.slug)
+    assert adopted.source_path == source_key(new) != article.source_path
+    # The old path is forgotten: importing the new path again is "unchanged".
+    out = io.StringIO()
+    call_command("import_articles", str(new), stdout=out)
+    assert f"unchanged: {new}" in out.getvalue()
+
+
+def test_a_copy_beside_the_original_is_refused_even_with_force(tmp_path):
+    first = article_file(tmp_path / "a")
+    call_command("import_articles", str(first), stdout=io.StringIO())
+    copy = article_file(tmp_path / "b")
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_articles", str(copy), "--force", stdout=out)
+    assert "(that file still exists): give one of the two files another 'slug:'" in out.getvalue()
+    assert Article.objects.get().source_path == source_key(first)

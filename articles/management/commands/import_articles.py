@@ -1,12 +1,14 @@
 """Import Markdown + YAML frontmatter files (or folders of them) as articles.
 
     python manage.py import_articles content/ [more paths] [--assets DIR] [--dry-run] [--force]
-                                     [--jobs N]
+                                     [--jobs N] [--time-limit SECONDS] [--allow-errors]
 
-One line per file — created / updated / unchanged / skipped: reason / failed: reason — with
-findings (warnings such as a missing image) indented under it, then a summary. Each file is
-imported in its own transaction; a failed file changes nothing and the others still import.
-The exit status is non-zero when any file failed. Output is in English (operator-facing).
+One line per file — created / updated / unchanged / skipped: reason / held: reasons / failed:
+reason — with findings (warnings such as a missing image) indented under it, then a summary.
+Each file is imported in its own transaction; a failed file changes nothing and the others still
+import. A `released: yes` file whose editorial checks find errors is imported as a draft and
+reported as held, unless --allow-errors. The exit status is non-zero when any file failed or was
+held. Output is in English (operator-facing).
 
 Rendering Markdown is most of the cost of a first import, so a large run renders in worker
 processes (--jobs, default: one per CPU from PARALLEL_MIN_FILES files on) while this process
@@ -19,13 +21,16 @@ import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from articles.importing import (
     CREATED,
+    DEFAULT_TIME_LIMIT,
     FAILED,
+    HELD,
     SKIPPED,
     STATUSES,
     UNCHANGED,
@@ -71,7 +76,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force",
             action="store_true",
-            help="overwrite articles edited in the admin since their last import",
+            help="overwrite articles edited in the admin since their last import, and let a "
+            "moved file take over the article imported from its old path",
+        )
+        parser.add_argument(
+            "--allow-errors",
+            action="store_true",
+            help="publish a 'released: yes' file even when the editorial checks find errors "
+            "(without it, such a file is imported as a draft and reported as held)",
+        )
+        parser.add_argument(
+            "--time-limit",
+            type=float,
+            metavar="SECONDS",
+            default=DEFAULT_TIME_LIMIT,
+            help="seconds one file may take to be read, checked and rendered; a file over it "
+            f"fails and nothing of it is written (default: {DEFAULT_TIME_LIMIT:g}; 0: no limit)",
         )
         parser.add_argument(
             "--jobs",
@@ -89,7 +109,16 @@ class Command(BaseCommand):
         if jobs is not None and jobs < 1:
             raise CommandError(f"--jobs {jobs}: must be at least 1")
         verbosity = options["verbosity"]
-        importer = Importer(assets=assets, dry_run=options["dry_run"], force=options["force"])
+        seconds = options["time_limit"]
+        if seconds < 0:
+            raise CommandError(f"--time-limit {seconds:g}: must be 0 (no limit) or more")
+        importer = Importer(
+            assets=assets,
+            dry_run=options["dry_run"],
+            force=options["force"],
+            time_limit=seconds or None,
+            allow_errors=options["allow_errors"],
+        )
         paths = list(find_sources(options["paths"]))
         if jobs is None:
             jobs = cpu_count() if len(paths) >= PARALLEL_MIN_FILES else 1
@@ -108,15 +137,24 @@ class Command(BaseCommand):
         elapsed = time.perf_counter() - started
         if verbosity >= 1:
             self._summary(counts, len(paths), elapsed, options["dry_run"])
-        if counts[FAILED]:
-            raise CommandError(f"{counts[FAILED]} of {len(paths)} files failed to import")
+        if counts[FAILED] or counts[HELD]:
+            total = len(paths)
+            problems = []
+            if counts[FAILED]:
+                problems.append(f"{counts[FAILED]} of {total} files failed to import")
+            if counts[HELD]:
+                problems.append(
+                    f"{counts[HELD]} of {total} files were held back as drafts because of "
+                    "editorial errors (--allow-errors publishes them anyway)"
+                )
+            raise CommandError("; ".join(problems))
 
     def _wants_progress(self, total: int) -> bool:
         isatty = getattr(self.stdout, "isatty", None)
         return total >= PROGRESS_MIN_FILES and bool(isatty and isatty())
 
     def _report(self, outcome: Outcome, verbosity: int) -> None:
-        if outcome.status == FAILED:
+        if outcome.status in (FAILED, HELD):
             self.stdout.write(self.style.ERROR(outcome.line()))
         elif verbosity >= 1:
             style = {
@@ -136,25 +174,45 @@ class Command(BaseCommand):
         line = f"{total} files: {parts} in {elapsed:.1f}s"
         if dry_run:
             line += " (dry run: nothing was written)"
-        style = self.style.ERROR if counts[FAILED] else self.style.SUCCESS
+        style = self.style.ERROR if counts[FAILED] or counts[HELD] else self.style.SUCCESS
         self.stdout.write(style(line))
 
 
 class _Progress:
-    """A one-line bar on stderr, redrawn in place; only used when stdout is a terminal."""
+    """A one-line bar on stderr, redrawn in place; only used when stdout is a terminal.
+
+    `[#####---------] 120/1000  35.2 files/s  0:25 left`: the rate is the run's average so far
+    (unchanged files are fast, new ones slow, so a moving average would jump), the time left
+    that rate applied to the files still to do. The per-file lines on stdout stay for logs."""
 
     WIDTH = 30
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.total = total
         self.stream = sys.stderr
+        self.clock = clock
+        self.started = clock()
 
     def draw(self, done: int) -> None:
         filled = self.WIDTH * done // self.total
         bar = "#" * filled + "-" * (self.WIDTH - filled)
-        self.stream.write(f"\r[{bar}] {done}/{self.total}")
+        elapsed = max(self.clock() - self.started, 1e-6)
+        rate = done / elapsed
+        line = f"\r[{bar}] {done}/{self.total}  {rate:.1f} files/s"
+        if done < self.total:
+            line += f"  {_duration((self.total - done) / rate)} left"
+        else:
+            line += f"  done in {_duration(elapsed)}"
+        self.stream.write(line)
         self.stream.flush()
 
     def clear(self) -> None:
         self.stream.write("\r\033[K")
         self.stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    """H:MM:SS or M:SS."""
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"

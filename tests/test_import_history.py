@@ -1,0 +1,89 @@
+"""Imports leave history (django-reversion): one revision per imported change, "importálva:
+path", shown in the admin's history and compare screens and named by a save conflict."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+from reversion.models import Version
+
+from articles.importing import CREATED, FAILED, UNCHANGED, UPDATED, import_paths, source_key
+from articles.models import Article
+from tests.import_helpers import article_file
+from tests.test_admin import change_url, form_data
+
+pytestmark = pytest.mark.django_db
+
+
+def versions(article: Article) -> list[Version]:
+    return list(Version.objects.get_for_object(article).select_related("revision").order_by("pk"))
+
+
+@pytest.fixture
+def editor_client(db) -> Client:
+    client = Client()
+    client.force_login(User.objects.create_superuser("anna", "anna@example.org", "x"))
+    return client
+
+
+def test_each_imported_change_is_one_revision_with_its_path(tmp_path):
+    path = article_file(tmp_path, body="Első változat.\n")
+    assert import_paths([path])[0].status == CREATED
+    assert import_paths([path])[0].status == UNCHANGED  # no change, no revision
+    path.write_text(path.read_text().replace("Első változat.", "Második változat."))
+    assert import_paths([path])[0].status == UPDATED
+
+    article = Article.objects.get()
+    history = versions(article)
+    assert [v.field_dict["body"] for v in history] == ["Első változat.\n", "Második változat.\n"]
+    assert {v.revision.comment for v in history} == {f"importálva: {source_key(path)}"}
+    assert {v.revision.user for v in history} == {None}
+    assert history[-1].field_dict["version"] == article.version
+    # The byline travels with the revision, so a revert restores the author too.
+    assert history[0].revision.version_set.filter(content_type__model="byline").count() == 1
+
+
+def test_a_dry_run_or_a_failed_file_records_no_revision(tmp_path):
+    good = article_file(tmp_path, "jo.md")
+    assert import_paths([good], dry_run=True)[0].status == CREATED
+    bad = article_file(tmp_path, "rossz.md", title="Rossz", extra='description: "a\\u0001"')
+    assert import_paths([bad])[0].status == FAILED
+    assert Version.objects.count() == 0
+
+
+def test_history_and_compare_show_the_import(tmp_path, editor_client):
+    path = article_file(tmp_path, body="Régi mondat.\n")
+    import_paths([path])
+    path.write_text(path.read_text().replace("Régi mondat.", "Új mondat."))
+    import_paths([path])
+    article = Article.objects.get()
+
+    history = editor_client.get(reverse("admin:articles_article_history", args=[article.pk]))
+    assert history.status_code == 200
+    assert f"importálva: {source_key(path)}" in history.content.decode()
+    old, new = versions(article)
+    compare = editor_client.get(
+        reverse("admin:articles_article_compare", args=[article.pk]), {"a": old.pk, "b": new.pk}
+    )
+    assert compare.status_code == 200
+    html = compare.content.decode()
+    assert "Régi&nbsp;mondat." in html and "Új&nbsp;mondat." in html
+
+
+def test_a_save_conflicting_with_an_import_names_the_import(tmp_path, editor_client):
+    path = article_file(tmp_path, body="Importált szöveg.\n")
+    import_paths([path])
+    article = Article.objects.get()
+    stale_form = form_data(article, body="Az editor szövege.")  # opened before the re-import
+    path.write_text(path.read_text().replace("Importált szöveg.", "Újra importálva."))
+    assert import_paths([path])[0].status == UPDATED
+
+    response = editor_client.post(change_url(article), stale_form)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Mentés elutasítva" in html
+    assert f"egy importálás ({source_key(path)})" in html
+    article.refresh_from_db()
+    assert article.body == "Újra importálva.\n"
