@@ -1,4 +1,7 @@
-"""django-markdownx's two endpoints, locked down: only editors may preview or upload.
+"""The editor's endpoints, locked down: only editors may preview, upload or autosave.
+
+django-markdownx's two endpoints are replaced (its widget stays; its script is replaced by
+static/js/admin-editor.js):
 
 markdownx ships open views (anyone may POST Markdown to render or files to store, and its
 upload trusts the Content-Type and resizes with Pillow). These replace them under the same URL
@@ -9,26 +12,35 @@ names and paths, which the widget's JavaScript uses:
   under a content-hash name, answered with `{"image_code": "![](url)"}` as markdownx expects;
   refusals are a 400 with `{"image": [message]}` (markdownx's form-error shape), never a 500.
 
-Both are POST only and CSRF-protected (the widget sends the token). Anonymous users and
+Autosave (`admin:articles_article_autosave`) keeps an editor's unsaved title and body as an
+`EditorDraft` (per user and article; never published, never a revision) so that a closed tab or
+a crash loses nothing; the change form offers it back with a diff.
+
+All are POST only and CSRF-protected (the script sends the token). Anonymous users and
 logged-in users who are not staff with `articles.change_article` get a 403: these are XHR
 endpoints, so a redirect to a login page would only confuse the editor's JavaScript.
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
-from django.urls import path
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from articles.images import ImageRejected, check_image, store_image
+from articles.models import Article, EditorDraft
 from articles.rendering import markdownify
 
 logger = logging.getLogger(__name__)
@@ -105,6 +117,79 @@ def upload_view(request: HttpRequest) -> HttpResponse:
         logger.exception("image upload failed on unexpected input")
         return _refuse(_("A kép nem dolgozható fel."))
     return JsonResponse({"image_code": f"![]({default_storage.url(name)})"})
+
+
+# An autosave carries one article's title and body: no more than the importer accepts.
+_TITLE_MAX = 300
+
+
+@require_POST
+@editor_required
+def autosave_view(request: HttpRequest) -> HttpResponse:
+    """Store (or with `discard=1` drop) the editor's draft of one article, or of a new one."""
+    raw_pk = request.POST.get("article", "")
+    article = None
+    if raw_pk:
+        if not raw_pk.isdigit():
+            return JsonResponse({"error": _("Érvénytelen cikkazonosító.")}, status=400)
+        article = Article.objects.filter(pk=int(raw_pk)).only("pk", "version").first()
+        if article is None:
+            return JsonResponse({"error": _("Nincs ilyen cikk.")}, status=404)
+        if not request.user.has_perm("articles.change_article", article):
+            return HttpResponseForbidden(_("Ehhez szerkesztői jogosultság kell."))
+    drafts = EditorDraft.objects.filter(user=request.user)
+    drafts = drafts.filter(article=article) if article else drafts.filter(article__isnull=True)
+    if request.POST.get("discard") == "1":
+        drafts.delete()
+        return JsonResponse({"discarded": True})
+    title = request.POST.get("title", "")
+    body = request.POST.get("body", "")
+    if len(title) > _TITLE_MAX or len(body.encode()) > settings.CIKK_IMPORT_MAX_BYTES:
+        return JsonResponse({"error": _("A piszkozat túl hosszú.")}, status=400)
+    base = request.POST.get("base_version", "")
+    with transaction.atomic():
+        draft = drafts.select_for_update().first() or EditorDraft(
+            user=request.user, article=article
+        )
+        draft.title = title
+        draft.body = body
+        draft.base_version = int(base) if base.isdigit() else None
+        draft.save()
+    saved = timezone.localtime(draft.updated_at)
+    return JsonResponse({"saved": f"{saved:%H:%M:%S}"})
+
+
+def draft_context(request: HttpRequest, article: Article | None) -> dict[str, Any]:
+    """The change form's autosave settings, and the editor's unsaved draft when it differs
+    from the saved article (a new article's draft when the form is empty)."""
+    context: dict[str, Any] = {
+        "cikk_autosave_url": reverse("admin:articles_article_autosave"),
+        "cikk_draft": None,
+    }
+    drafts = EditorDraft.objects.filter(user=request.user)
+    draft = (
+        drafts.filter(article=article) if article else drafts.filter(article__isnull=True)
+    ).first()
+    if draft is None:
+        return context
+    saved_title = article.title if article else ""
+    saved_body = article.body if article else ""
+    if draft.title == saved_title and draft.body == saved_body:
+        return context
+    diff = list(
+        difflib.unified_diff(
+            saved_body.splitlines(),
+            draft.body.splitlines(),
+            fromfile=_("mentett szöveg"),
+            tofile=_("automatikus piszkozat"),
+            lineterm="",
+        )
+    )
+    context["cikk_draft"] = draft
+    context["cikk_draft_diff"] = diff[:400]
+    context["cikk_draft_title_changed"] = draft.title != saved_title
+    context["cikk_draft_data"] = {"title": draft.title, "body": draft.body}
+    return context
 
 
 # Mounted under markdownx/ in config/urls.py, with the URL names markdownx's widget uses.
