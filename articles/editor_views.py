@@ -24,7 +24,12 @@ endpoints, so a redirect to a login page would only confuse the editor's JavaScr
 from __future__ import annotations
 
 import difflib
+import hashlib
 import logging
+import re
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -72,6 +77,81 @@ def editor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     return wrapper
 
 
+# --- The preview, section by section -------------------------------------------------------
+#
+# A keystroke changes one section of an article; rendering only that section again keeps the
+# preview fast on long articles. Sections are cut before an ATX heading that follows a blank
+# line, outside code fences, unclosed <div>s and display math, so each section is a
+# self-contained document for the one renderer; the concatenated HTML is what the whole-document
+# render gives (only duplicate heading ids may be numbered differently). A document whose parts
+# refer to each other (reference links, footnotes, abbreviations, [TOC]) is rendered whole.
+
+_CROSS_REFERENCES = re.compile(r"^ {0,3}\[[^\]]+\]:|\[\^|^ {0,3}\*\[|^\s*\[TOC\]\s*$", re.MULTILINE)
+_SECTION_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
+_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_DIV_OPEN = re.compile(r"<div\b", re.IGNORECASE)
+_DIV_CLOSE = re.compile(r"</div\s*>", re.IGNORECASE)
+_SECTION_CACHE_SIZE = 512
+_section_cache: OrderedDict[str, str] = OrderedDict()
+_section_lock = threading.Lock()
+
+
+def preview_sections(text: str) -> list[str]:
+    """The text cut into independently renderable sections (one when it cannot be cut)."""
+    if _CROSS_REFERENCES.search(text):
+        return [text]
+    lines = text.split("\n")
+    sections: list[str] = []
+    start = 0
+    fence: str | None = None
+    divs = 0
+    in_math = False
+    for index, line in enumerate(lines):
+        if fence is not None:
+            stripped = line.strip()
+            if stripped.startswith(fence) and set(stripped) == {fence[0]}:
+                fence = None
+            continue
+        opened = _FENCE_OPEN.match(line)
+        if opened:
+            fence = opened.group(1)
+            continue
+        if (
+            index > start
+            and divs == 0
+            and not in_math
+            and _SECTION_HEADING.match(line)
+            and not lines[index - 1].strip()
+        ):
+            sections.append("\n".join(lines[start:index]))
+            start = index
+        divs = max(0, divs + len(_DIV_OPEN.findall(line)) - len(_DIV_CLOSE.findall(line)))
+        if line.count("$$") % 2:
+            in_math = not in_math
+    sections.append("\n".join(lines[start:]))
+    return sections
+
+
+def preview_html(text: str) -> str:
+    """The preview of `text`: each section through the one renderer, unchanged sections from a
+    small per-process cache (so a new renderer after a deploy starts empty)."""
+    parts = []
+    for section in preview_sections(text):
+        key = hashlib.sha256(section.encode()).hexdigest()
+        with _section_lock:
+            html = _section_cache.get(key)
+            if html is not None:
+                _section_cache.move_to_end(key)
+        if html is None:
+            html = markdownify(section)
+            with _section_lock:
+                _section_cache[key] = html
+                while len(_section_cache) > _SECTION_CACHE_SIZE:
+                    _section_cache.popitem(last=False)
+        parts.append(html)
+    return "\n".join(parts)
+
+
 @require_POST
 @editor_required
 def markdownify_view(request: HttpRequest) -> HttpResponse:
@@ -83,7 +163,12 @@ def markdownify_view(request: HttpRequest) -> HttpResponse:
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    return HttpResponse(markdownify(content), content_type="text/html; charset=utf-8")
+    started = time.perf_counter()
+    html = preview_html(content)
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    # How long the render took, for the browser's developer tools (and the preview's test).
+    response.headers["Server-Timing"] = f"render;dur={(time.perf_counter() - started) * 1000:.1f}"
+    return response
 
 
 def _refuse(message: str) -> JsonResponse:

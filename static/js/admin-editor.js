@@ -1,8 +1,8 @@
 /* Cikk admin: the writing screen (replaces django-markdownx's script; its widget stays).
  *
  * - Preview: the text goes to the one server renderer (markdownx's URL, our locked-down view)
- *   PREVIEW_DELAY ms after typing stops; a newer request aborts the older one, and only the
- *   newest answer is shown. The math in it is typeset by window.cikkTypeset when the page has
+ *   PREVIEW_DELAY ms after typing stops, one request at a time; unchanged blocks of the
+ *   preview are kept, only new ones are inserted. The math in it is typeset by window.cikkTypeset when the page has
  *   it. The preview then scrolls to the block the caret is in.
  * - Images: a button, paste and drag-and-drop upload through markdownx's upload URL; the image
  *   goes in on its own line after the editor has given its alt text (a dialog).
@@ -17,7 +17,7 @@
 (function () {
   "use strict";
 
-  var PREVIEW_DELAY = 30;
+  var PREVIEW_DELAY = 25;
   var AUTOSAVE_IDLE = 2000;
   var WORDS_PER_MINUTE = 200;
   var WORD = /[\p{L}\p{N}_]+(?:[-'’][\p{L}\p{N}_]+)*/gu;
@@ -29,14 +29,13 @@
     return match ? decodeURIComponent(match[1]) : "";
   }
 
-  function post(url, data, signal) {
+  function post(url, data) {
     var body = data instanceof FormData ? data : new URLSearchParams(data);
     return fetch(url, {
       method: "POST",
       body: body,
       credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken(), "X-Requested-With": "XMLHttpRequest" },
-      signal: signal
+      headers: { "X-CSRFToken": csrfToken(), "X-Requested-With": "XMLHttpRequest" }
     });
   }
 
@@ -175,29 +174,73 @@
       counter.dataset.words = String(words);
     }
 
-    // Preview.
+    // Preview: at most one request in flight per editor (an aborted request would still cost
+    // the server a render), the newest text sent as soon as the previous answer is in.
     var timer = null;
-    var controller = null;
-    var sequence = 0;
+    var inFlight = false;
+    var pending = false;
     var shown = null;
+    var sources = new WeakMap(); // preview block → the HTML it was made from
+    function apply(html) {
+      // Keep the blocks whose HTML did not change (typeset math, images, scroll position);
+      // only new or changed blocks are inserted and typeset.
+      var template = document.createElement("template");
+      template.innerHTML = html; // the server's sanitized HTML, the same readers get
+      var pool = new Map();
+      Array.prototype.forEach.call(preview.children, function (node) {
+        var key = sources.get(node);
+        if (key === undefined) { return; }
+        if (!pool.has(key)) { pool.set(key, []); }
+        pool.get(key).push(node);
+      });
+      var nodes = [];
+      Array.prototype.forEach.call(template.content.childNodes, function (node) {
+        if (node.nodeType !== 1) { nodes.push(node); return; }
+        var key = node.outerHTML;
+        var same = pool.get(key);
+        if (same && same.length) {
+          nodes.push(same.shift());
+        } else {
+          sources.set(node, key);
+          nodes.push(node);
+        }
+      });
+      // Move nothing that is already in place: the browser then lays out only what changed.
+      var cursor = preview.firstChild;
+      nodes.forEach(function (node) {
+        if (node === cursor) {
+          cursor = cursor.nextSibling;
+        } else {
+          preview.insertBefore(node, cursor);
+        }
+      });
+      while (cursor) {
+        var next = cursor.nextSibling;
+        preview.removeChild(cursor);
+        cursor = next;
+      }
+    }
     function refresh() {
       var content = editor.value;
       if (content === shown) { return; }
-      if (controller) { controller.abort(); }
-      controller = new AbortController();
-      var mine = ++sequence;
-      post(previewUrl, { content: content }, controller.signal).then(function (response) {
+      if (inFlight) { pending = true; return; }
+      inFlight = true;
+      post(previewUrl, { content: content }).then(function (response) {
         return response.ok ? response.text() : Promise.reject(new Error(String(response.status)));
       }).then(function (html) {
-        if (mine !== sequence) { return; }
         shown = content;
-        preview.innerHTML = html; // the server's sanitized HTML, the same readers get
+        apply(html);
         typeset(preview);
-        follow(editor, preview);
-        updateCount();
-        preview.dataset.version = String(mine);
+        // Scrolling and counting need a layout: after this frame, not before it.
+        window.requestAnimationFrame(function () {
+          follow(editor, preview);
+          updateCount();
+        });
         wrapper.dispatchEvent(new CustomEvent("markdownx.update", { detail: html }));
-      }).catch(function () { /* aborted by a newer edit, or shown on the next one */ });
+      }).catch(function () { /* shown again on the next edit */ }).then(function () {
+        inFlight = false;
+        if (pending) { pending = false; refresh(); }
+      });
     }
     editor.addEventListener("input", function () {
       window.clearTimeout(timer);
