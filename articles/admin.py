@@ -36,7 +36,7 @@ from reversion.models import Version
 from articles import sharing
 from articles.checks import Finding, check_article, check_articles, has_errors
 from articles.editor_views import autosave_view, draft_context
-from articles.forms import ArticleAdminForm
+from articles.forms import ArticleAdminForm, BylineFormSet
 from articles.models import Article, Author, Byline, EditorDraft, ShareLink, Tag
 
 admin.site.site_header = _("Cikk szerkesztőség")
@@ -93,6 +93,7 @@ class BylineInline(admin.TabularInline):
     """Authors picked by autocomplete; `position` keeps the byline order (0 first)."""
 
     model = Byline
+    formset = BylineFormSet
     fields = ["author", "position"]
     autocomplete_fields = ["author"]
     extra = 1

@@ -252,6 +252,11 @@ class ArticleAdminForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        date_widget = self.fields["date"].widget if "date" in self.fields else None
+        labels = (_("Megjelenés napja"), _("Megjelenés ideje"))
+        for widget, label in zip(getattr(date_widget, "widgets", ()), labels, strict=False):
+            # The admin's split date/time inputs have no <label> of their own.
+            widget.attrs.setdefault("aria-label", label)
         self.conflict: Conflict | None = None
         self.release_blocked: list[Finding] = []
         self.release_digest = ""
@@ -370,3 +375,22 @@ class ArticleAdminForm(forms.ModelForm):
                     "current": current,
                 },
             )
+
+
+class BylineFormSet(forms.BaseInlineFormSet):
+    """The byline rows of the article form; each input is named for screen readers (a tabular
+    inline's column headers are not labels)."""
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        row = "" if index is None else f" ({index + 1}.)"
+        for name, label in (
+            ("author", _("Szerző")),
+            ("position", _("Sorrend")),
+            ("DELETE", _("Törlés")),
+        ):
+            if name in form.fields:
+                # The admin wraps some widgets (add/change links): name the input itself.
+                widget = form.fields[name].widget
+                widget = getattr(widget, "widget", widget)
+                widget.attrs = {**widget.attrs, "aria-label": f"{label}{row}"}

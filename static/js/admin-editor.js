@@ -482,6 +482,32 @@
     if (title) { title.addEventListener("input", function () { window.setTimeout(update, 0); }); }
   }
 
+  // select2 (the admin's autocomplete) names its combobox after the selected text only, and
+  // its search field not at all: give both the name of the field they stand for.
+  function labelAutocompletes() {
+    document.querySelectorAll("select.admin-autocomplete").forEach(function (select) {
+      var name = select.getAttribute("aria-label") ||
+        (select.id && document.querySelector("label[for='" + select.id + "']") || {}).textContent ||
+        "Választás";
+      name = String(name).replace(/:\s*$/, "");
+      var container = select.nextElementSibling;
+      if (!container || !container.classList.contains("select2")) { return; }
+      function label() {
+        container.querySelectorAll(
+          ".select2-selection, .select2-search__field, [role=textbox], [role=combobox]"
+        ).forEach(function (el) {
+          if (el.getAttribute("aria-label") !== name) { el.setAttribute("aria-label", name); }
+        });
+      }
+      label();
+      if (!container.dataset.cikkLabelled) {
+        // select2 rebuilds its search field on every change: name the new one too.
+        container.dataset.cikkLabelled = "1";
+        new MutationObserver(label).observe(container, { childList: true, subtree: true });
+      }
+    });
+  }
+
   function start() {
     var first = null;
     document.querySelectorAll(".markdownx").forEach(function (wrapper) {
@@ -490,6 +516,20 @@
     });
     if (first) { setUpAutosave(first.editor, first.status); }
     setUpPublicUrl();
+    // Whenever django's autocomplete.js builds a widget (on load, for a new inline row).
+    var queued = false;
+    new MutationObserver(function (records) {
+      if (queued) { return; }
+      var built = records.some(function (record) {
+        return Array.prototype.some.call(record.addedNodes, function (node) {
+          return node.nodeType === 1 && node.classList.contains("select2");
+        });
+      });
+      if (!built) { return; }
+      queued = true;
+      window.requestAnimationFrame(function () { queued = false; labelAutocompletes(); });
+    }).observe(document.body, { childList: true, subtree: true });
+    labelAutocompletes();
   }
 
   if (document.readyState === "loading") {
