@@ -36,7 +36,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -230,15 +230,22 @@ def autosave_view(request: HttpRequest) -> HttpResponse:
     if len(title) > _TITLE_MAX or len(body.encode()) > settings.CIKK_IMPORT_MAX_BYTES:
         return JsonResponse({"error": _("A piszkozat túl hosszú.")}, status=400)
     base = request.POST.get("base_version", "")
-    with transaction.atomic():
-        draft = drafts.select_for_update().first() or EditorDraft(
-            user=request.user, article=article
-        )
-        draft.title = title
-        draft.body = body
-        draft.base_version = int(base) if base.isdigit() else None
-        draft.save()
-    saved = timezone.localtime(draft.updated_at)
+    now = timezone.now()
+    fields = {
+        "title": title,
+        "body": body,
+        "base_version": int(base) if base.isdigit() else None,
+        "updated_at": now,
+    }
+    # Two saves of one draft may cross (the idle timer and a blur): the row is unique per user
+    # and article, so the loser of the insert updates the winner's row.
+    if not drafts.update(**fields):
+        try:
+            with transaction.atomic():
+                EditorDraft.objects.create(user=request.user, article=article, **fields)
+        except IntegrityError:
+            drafts.update(**fields)
+    saved = timezone.localtime(now)
     return JsonResponse({"saved": f"{saved:%H:%M:%S}"})
 
 

@@ -68,6 +68,23 @@
     return words;
   }
 
+  /* --- Scrolling boxes in the preview reachable by keyboard (as scroll-regions.js does on
+   * the reader's page; axe: scrollable-region-focusable) ---------------------------------- */
+
+  function keyboardRegions(preview) {
+    var counts = { table: 0, math: 0 };
+    preview.querySelectorAll(".table-container, .math-display").forEach(function (box) {
+      var kind = box.classList.contains("math-display") ? "math" : "table";
+      counts[kind] += 1;
+      var scrolls = box.scrollWidth - box.clientWidth > 1 || box.scrollHeight - box.clientHeight > 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", (kind === "math" ? "Görgethető képlet " : "Görgethető táblázat ") + counts[kind]);
+      }
+    });
+  }
+
   /* --- Following the caret: which rendered block shows the line being edited ------------- */
 
   // A few plain words of the source line (markup stripped), to find in the preview's text.
@@ -235,6 +252,7 @@
         window.requestAnimationFrame(function () {
           follow(editor, preview);
           updateCount();
+          keyboardRegions(preview);
         });
         wrapper.dispatchEvent(new CustomEvent("markdownx.update", { detail: html }));
       }).catch(function () { /* shown again on the next edit */ }).then(function () {
@@ -389,10 +407,14 @@
       };
     }
 
+    var saving = false;
+    var again = false;
     function autosave() {
       window.clearTimeout(timer);
+      if (saving) { again = true; return; } // one save at a time, the newest text next
       var values = current();
       if (!differs(values, stored)) { return; }
+      saving = true;
       status.textContent = "Piszkozat mentése…";
       post(url, payload(values)).then(function (response) {
         if (!response.ok) { throw new Error(String(response.status)); }
@@ -403,6 +425,9 @@
         status.dataset.saved = "1";
       }).catch(function () {
         status.textContent = "A piszkozat mentése nem sikerült; a szöveg még itt van.";
+      }).then(function () {
+        saving = false;
+        if (again) { again = false; autosave(); }
       });
     }
 
@@ -479,7 +504,12 @@
     slug.addEventListener("change", update);
     // prepopulate.js fills the slug from the title without an input event on the slug.
     var title = document.getElementById("id_title");
-    if (title) { title.addEventListener("input", function () { window.setTimeout(update, 0); }); }
+    // (prepopulate.js listens to keyup, change and focus: run after it.)
+    if (title) {
+      ["input", "keyup", "change"].forEach(function (name) {
+        title.addEventListener(name, function () { window.setTimeout(update, 0); });
+      });
+    }
   }
 
   // select2 (the admin's autocomplete) names its combobox after the selected text only, and
