@@ -78,6 +78,7 @@
       counts[kind] += 1;
       var scrolls = box.scrollWidth - box.clientWidth > 1 || box.scrollHeight - box.clientHeight > 1;
       if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("data-scroll-region", "1"); // our mark, as scroll-regions.js sets it
         box.setAttribute("tabindex", "0");
         box.setAttribute("role", "region");
         box.setAttribute("aria-label", (kind === "math" ? "Görgethető képlet " : "Görgethető táblázat ") + counts[kind]);
