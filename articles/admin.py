@@ -14,13 +14,14 @@ import difflib
 from typing import Any
 
 import reversion
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, F, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -29,14 +30,14 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from markdownx.models import MarkdownxField
-from markdownx.widgets import AdminMarkdownxWidget
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
+from articles import sharing
 from articles.checks import Finding, check_article, check_articles, has_errors
-from articles.forms import ArticleAdminForm
-from articles.models import Article, Author, Byline, Tag
+from articles.editor_views import autosave_view, draft_context
+from articles.forms import ArticleAdminForm, BylineFormSet
+from articles.models import Article, Author, Byline, EditorDraft, ShareLink, Tag
 
 admin.site.site_header = _("Cikk szerkesztőség")
 admin.site.site_title = _("Cikk szerkesztőség")
@@ -48,6 +49,24 @@ admin.site.index_title = _("Cikkek, szerzők, címkék")
 for _model, _follow in ((Byline, ()), (Article, ("bylines",)), (Author, ()), (Tag, ())):
     if not reversion.is_registered(_model):
         reversion.register(_model, follow=_follow)
+
+
+def status_text(article: Article) -> str:
+    """ "ütemezve: 2026-12-01 08:00" for a scheduled article, else the status's name."""
+    if article.status == Article.Status.SCHEDULED:
+        return _gettext("ütemezve: %(when)s") % {
+            "when": f"{timezone.localtime(article.date):%Y-%m-%d %H:%M}"
+        }
+    return str(article.status.label)
+
+
+def import_state(article: Article) -> str:
+    """True for every article: one written in the admin was never imported."""
+    if article.imported_version is None:
+        return _gettext("nem importált (az adminban készült)")
+    if article.edited_since_import:
+        return _gettext("importálás óta szerkesztve")
+    return _gettext("nem szerkesztették importálás óta")
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -74,6 +93,7 @@ class BylineInline(admin.TabularInline):
     """Authors picked by autocomplete; `position` keeps the byline order (0 first)."""
 
     model = Byline
+    formset = BylineFormSet
     fields = ["author", "position"]
     autocomplete_fields = ["author"]
     extra = 1
@@ -105,29 +125,48 @@ class ArticleAdmin(VersionAdmin):
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ["tags"]
     inlines = [BylineInline]
-    readonly_fields = ["editorial_findings", "preview_link", "cover_thumbnail", "source_info"]
+    readonly_fields = [
+        "editorial_findings",
+        "preview_link",
+        "cover_thumbnail",
+        "source_info",
+        "public_url",
+        "status_info",
+    ]
     actions = ["release", "withdraw"]
     list_per_page = 50
     show_full_result_count = False  # one COUNT(*) per page view is enough
     view_on_site = True  # /cikk/<slug>/: the reader site shows drafts to staff, with a banner
-    formfield_overrides = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
     object_history_template = "admin/articles/article/object_history.html"
     history_latest_first = True
     fieldsets = [
         (_("Szerkesztői ellenőrzés"), {"fields": ["editorial_findings"]}),
         (
             None,
-            {"fields": ["title", "slug", "date", "released", "description", "loaded_version"]},
+            {
+                "fields": [
+                    "title",
+                    ("slug", "public_url"),
+                    ("date", "status_info"),
+                    "released",
+                    "description",
+                    "loaded_version",
+                ]
+            },
         ),
-        (_("Szöveg"), {"fields": ["body", "preview_link"]}),
-        (_("Borítókép"), {"fields": ["image", "cover_thumbnail", "image_source"]}),
+        (_("Szöveg"), {"fields": ["body", "preview_link"], "classes": ["cikk-writing"]}),
+        (
+            _("Borítókép"),
+            {"fields": ["image", "image_alt", "cover_thumbnail", "image_source"]},
+        ),
         (_("Címkék és egyebek"), {"fields": ["tags", "extra", "source_info"]}),
     ]
 
     class Media:
         # The preview must look like the page: the site's content CSS and KaTeX typesetting
-        # (js/katex-init.js exposes window.cikkTypeset), re-run by admin-preview.js on every
-        # markdownx update. All files are our own static files: no inline script, no CDN.
+        # (js/katex-init.js exposes window.cikkTypeset), re-run by admin-editor.js (the body
+        # widget's script) after every preview. All files are our own static files: no inline
+        # script, no CDN.
         css = {
             "all": [
                 "katex/katex.min.css",
@@ -139,7 +178,6 @@ class ArticleAdmin(VersionAdmin):
             "katex/katex.min.js",
             "katex/contrib/auto-render.min.js",
             "js/katex-init.js",
-            "js/admin-preview.js",
         ]
 
     # --- Lists -----------------------------------------------------------------------------
@@ -169,7 +207,7 @@ class ArticleAdmin(VersionAdmin):
 
     @admin.display(description=_("állapot"))
     def status_label(self, obj: Article) -> str:
-        return obj.status.label
+        return status_text(obj)
 
     @admin.display(description=_("észrevételek"))
     def findings_count(self, obj: Article) -> str:
@@ -242,9 +280,33 @@ class ArticleAdmin(VersionAdmin):
             obj.source_path or "–",
             _gettext("változat"),
             obj.version,
-            _gettext("importálás óta szerkesztve")
-            if obj.edited_since_import
-            else _gettext("nem szerkesztették importálás óta"),
+            import_state(obj),
+        )
+
+    @admin.display(description=_("nyilvános cím"))
+    def public_url(self, obj: Article) -> str:
+        prefix = settings.CIKK_SITE_URL + "/cikk/"
+        if obj.pk is None:
+            return format_html(
+                '<span class="cikk-public-url" data-cikk-public-url="{}">{}</span>',
+                prefix,
+                _gettext("a slug megadása után látható"),
+            )
+        url = settings.CIKK_SITE_URL + obj.get_absolute_url()
+        return format_html(
+            '<a class="cikk-public-url" data-cikk-public-url="{}" href="{}" target="_blank" '
+            'rel="noopener">{}</a>',
+            prefix,
+            obj.get_absolute_url(),
+            url,
+        )
+
+    @admin.display(description=_("megjelenés"))
+    def status_info(self, obj: Article) -> str:
+        if obj.pk is None:
+            return _gettext("piszkozat")
+        return format_html(
+            '<span class="cikk-status cikk-status-{}">{}</span>', obj.status, status_text(obj)
         )
 
     def save_model(self, request: HttpRequest, obj: Article, form: Any, change: bool) -> None:
@@ -254,6 +316,31 @@ class ArticleAdmin(VersionAdmin):
             # from the real current version so versions only ever grow.
             obj.version = current
         super().save_model(request, obj, form, change)
+        # Saved for real: the autosaved draft of this editor has done its job.
+        drafts = EditorDraft.objects.filter(user=request.user)
+        (drafts.filter(article=obj) if change else drafts.filter(article__isnull=True)).delete()
+        confirmed = getattr(form, "confirmed_findings", None)
+        if confirmed:
+            self.message_user(
+                request,
+                _gettext("Megerősített hibákkal jelenhet meg: %(list)s")
+                % {"list": "; ".join(f.message for f in confirmed)},
+                messages.WARNING,
+            )
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict,
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Article | None = None,
+    ):
+        """Adds what the writing screen needs: where to autosave, and the editor's own
+        unsaved draft of this article when it differs from what is saved (with its diff)."""
+        context.update(draft_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def revision_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context=None
@@ -272,6 +359,16 @@ class ArticleAdmin(VersionAdmin):
 
     def get_urls(self) -> list:
         return [
+            path(
+                "autosave/",
+                autosave_view,
+                name=f"{self.opts.app_label}_{self.opts.model_name}_autosave",
+            ),
+            path(
+                "<path:object_id>/share/",
+                self.admin_site.admin_view(self.share_view),
+                name=f"{self.opts.app_label}_{self.opts.model_name}_share",
+            ),
             path(
                 "<path:object_id>/compare/",
                 self.admin_site.admin_view(self.compare_view),
@@ -340,6 +437,54 @@ class ArticleAdmin(VersionAdmin):
             and old.field_dict.get("body") == new.field_dict.get("body"),
         }
         return TemplateResponse(request, "admin/articles/article/compare.html", context)
+
+    # --- Share links for outside reviewers -------------------------------------------------
+
+    def share_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """List, create and revoke an article's reviewer links (POST changes, then redirects)."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        here = reverse("admin:articles_article_share", args=[obj.pk])
+        if request.method == "POST":
+            if "revoke" in request.POST:
+                revoked = ShareLink.objects.filter(
+                    article=obj, pk=request.POST.get("revoke"), revoked_at__isnull=True
+                ).update(revoked_at=timezone.now())
+                if revoked:
+                    self.message_user(
+                        request, _gettext("A link visszavonva: többé nem nyílik meg.")
+                    )
+            else:
+                try:
+                    days = int(request.POST.get("days") or sharing.DEFAULT_DAYS)
+                except ValueError:
+                    days = sharing.DEFAULT_DAYS
+                link = sharing.create_link(obj, request.user, days)
+                self.message_user(
+                    request,
+                    _gettext("Új megosztási link, lejár: %(when)s")
+                    % {"when": f"{timezone.localtime(link.expires_at):%Y-%m-%d %H:%M}"},
+                    messages.SUCCESS,
+                )
+            return HttpResponseRedirect(here)
+        links = list(obj.share_links.select_related("created_by"))
+        for link in links:
+            link.url = request.build_absolute_uri(
+                reverse("share_preview", args=[sharing.token_for(link)])
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": obj,
+            "title": _gettext("Megosztás bírálónak: %(title)s") % {"title": obj.title},
+            "links": links,
+            "default_days": sharing.DEFAULT_DAYS,
+            "max_days": sharing.MAX_DAYS,
+        }
+        return TemplateResponse(request, "admin/articles/article/share.html", context)
 
     # --- Bulk actions ----------------------------------------------------------------------
 

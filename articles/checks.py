@@ -8,11 +8,12 @@ Levels, decided once here:
 
 * error: something a reader would see broken or should not see at all: a TODO/FIXME marker in
   the text, math that cannot be typeset, raw HTML the sanitizer removed, a missing cover or body
-  image, a link to an article that is not public (or does not exist). Releasing an article with
-  errors asks the editor to confirm.
-* warning: quality issues: missing or too long description, a description (nearly) identical to
-  another article's, empty sections, images without alt text, skipped heading levels, a TODO
-  left in an HTML comment, renderer warnings.
+  image, a link to an article that is not public (or does not exist); and what a published page
+  cannot lack: a title, an author, a description, a cover, alt text for the cover and every
+  image. Releasing an article with errors (form, bulk action, import) asks for a confirmation.
+* warning: quality issues: too long description, a description (nearly) identical to another
+  article's, empty sections, skipped heading levels, a TODO left in an HTML comment, renderer
+  warnings.
 
 TODO markers and sections are found in the Markdown source (outside code and, for sections,
 outside HTML comments), so the checks do not depend on details of the renderer's output.
@@ -295,7 +296,7 @@ def _check_images(article: Article, images: list[_Image]) -> list[Finding]:
         if not (image.alt or "").strip():
             findings.append(
                 Finding(
-                    "warning",
+                    "error",
                     "image_alt",
                     _("Helyettesítő szöveg (alt) nélküli kép: %(src)s") % {"src": src or "?"},
                 )
@@ -303,10 +304,34 @@ def _check_images(article: Article, images: list[_Image]) -> list[Finding]:
     return findings
 
 
+def _check_release(article: Article, authors: list | None) -> list[Finding]:
+    """What a published page cannot do without: a title, a byline, a cover with alt text."""
+    findings = []
+    if not (article.title or "").strip():
+        findings.append(Finding("error", "title_missing", _("Nincs cím.")))
+    if authors is None:
+        authors = article.author_list() if article.pk is not None else []
+    if not authors:
+        findings.append(
+            Finding("error", "author_missing", _("Nincs szerző: a cikk szerző nélkül jelenne meg."))
+        )
+    if not article.image and not article.image_source:
+        findings.append(Finding("error", "cover_missing", _("Nincs borítókép.")))
+    elif not (article.image_alt or "").strip():
+        findings.append(
+            Finding(
+                "error",
+                "cover_alt",
+                _("A borítóképnek nincs helyettesítő szövege (alt)."),
+            )
+        )
+    return findings
+
+
 def _check_description(article: Article, context: CheckContext) -> list[Finding]:
     description = (article.description or "").strip()
     if not description:
-        return [Finding("warning", "description_missing", _("Nincs leírás (description)."))]
+        return [Finding("error", "description_missing", _("Nincs leírás (description)."))]
     findings = []
     if len(description) > DESCRIPTION_MAX_CHARS:
         findings.append(
@@ -507,15 +532,22 @@ def _rendered_for(article: Article) -> Rendered:
 
 
 def check_article(
-    article: Article, rendered: Rendered | None = None, *, context: CheckContext | None = None
+    article: Article,
+    rendered: Rendered | None = None,
+    *,
+    context: CheckContext | None = None,
+    authors: list | None = None,
 ) -> list[Finding]:
-    """Every finding for one article, errors first. Costs one query unless given a context."""
+    """Every finding for one article, errors first. Costs one query unless given a context
+    (and one for the byline unless prefetched, or `authors` is given: the admin form checks the
+    bylines it is about to save)."""
     if context is None:
         context = CheckContext.load()
     if rendered is None:
         rendered = _rendered_for(article)
     body = article.body or ""
     findings = [
+        *_check_release(article, authors),
         *_check_todo(body),
         *_check_math(rendered),
         *_check_rendered(rendered),
@@ -532,6 +564,14 @@ def check_articles(articles: Iterable[Article]) -> dict[int, list[Finding]]:
     articles = list(articles)
     if not articles:
         return {}
+    from django.db.models import Prefetch, prefetch_related_objects
+
+    from articles.models import Byline
+
+    # The bylines of all of them in one query (none when the caller already prefetched them).
+    prefetch_related_objects(
+        articles, Prefetch("bylines", queryset=Byline.objects.select_related("author"))
+    )
     context = CheckContext.load()
     return {article.pk: check_article(article, context=context) for article in articles}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -72,7 +73,7 @@ class ArticleQuerySet(models.QuerySet):
 class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("piszkozat")
-        SCHEDULED = "scheduled", _("időzített")
+        SCHEDULED = "scheduled", _("ütemezve")
         LIVE = "live", _("megjelent")
 
     title = models.CharField(_("cím"), max_length=300)
@@ -95,6 +96,13 @@ class Article(models.Model):
         blank=True,
         width_field="image_width",
         height_field="image_height",
+    )
+    # The cover's text alternative: its <img alt>, and og:image:alt / twitter:image:alt.
+    image_alt = models.CharField(
+        _("borítókép helyettesítő szövege (alt)"),
+        max_length=300,
+        blank=True,
+        help_text=_("Mit mutat a kép, egy mondatban – azoknak, akik nem látják."),
     )
     image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -198,9 +206,13 @@ class Article(models.Model):
 class Byline(models.Model):
     """An author's place in an article's byline; `position` keeps the order of the source."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
-    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
-    position = models.PositiveSmallIntegerField(default=0)
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="bylines", verbose_name=_("cikk")
+    )
+    author = models.ForeignKey(
+        Author, on_delete=models.PROTECT, related_name="bylines", verbose_name=_("szerző")
+    )
+    position = models.PositiveSmallIntegerField(_("sorrend"), default=0)
 
     class Meta:
         ordering = ["position", "pk"]
@@ -212,3 +224,64 @@ class Byline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} ({self.position})"
+
+
+class EditorDraft(models.Model):
+    """An editor's unsaved title and body, autosaved while typing (one per user and article).
+
+    Never published and never a public version: the reader site and the revision history know
+    nothing of it. Saving the article removes it; an add form's draft has no article yet.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cikk_drafts"
+    )
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, null=True, blank=True, related_name="editor_drafts"
+    )
+    title = models.CharField(_("cím"), max_length=300, blank=True)
+    body = models.TextField(_("szöveg"), blank=True)
+    # The article's version the draft started from (None for a new article).
+    base_version = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(_("mentve"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("automatikus piszkozat")
+        verbose_name_plural = _("automatikus piszkozatok")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "article"], name="editordraft_user_article"),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(article__isnull=True),
+                name="editordraft_user_new_article",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.title or '–'}"
+
+
+class ShareLink(models.Model):
+    """A preview link for an outside reviewer: the token is `key` signed with the site's
+    secret (articles.sharing); expiry and revocation live here, so a link can be withdrawn."""
+
+    key = models.CharField(max_length=64, unique=True, editable=False)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="share_links")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("létrehozva"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("lejár"))
+    revoked_at = models.DateTimeField(_("visszavonva"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("megosztási link")
+        verbose_name_plural = _("megosztási linkek")
+
+    def __str__(self) -> str:
+        return f"{self.article} ({self.expires_at:%Y-%m-%d})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

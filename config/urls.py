@@ -6,6 +6,8 @@ from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.templatetags.static import static as static_url
 from django.urls import include, path
 
+from blog.share import share_preview
+
 
 def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
     """Browsers ask for /favicon.ico on pages without <link rel=icon> (the admin's).
@@ -19,6 +21,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # markdownx's URL names and paths, served by our locked-down views (editors only).
     path("markdownx/", include("articles.editor_views")),
+    # A reviewer's preview through a signed, expiring, revocable link (articles.sharing).
+    path("elonezet/<str:token>/", share_preview, name="share_preview"),
     path("", include("blog.urls")),
     path("favicon.ico", favicon, name="favicon"),
 ]

@@ -27,10 +27,16 @@ def change_url(article: Article) -> str:
     return reverse("admin:articles_article_change", args=[article.pk])
 
 
-def make_article(slug: str, authors: list[Author] = (), **fields) -> Article:
+def make_article(slug: str, authors: list[Author] = (), ready: bool = False, **fields) -> Article:
+    """An article; `ready` gives it what release needs (an author, a cover with alt text)."""
     fields.setdefault("title", slug.replace("-", " ").title())
     fields.setdefault("description", f"Leírás: {slug}.")
     fields.setdefault("body", f"## {slug}\n\nSzöveg.\n")
+    if ready:
+        fields.setdefault("image", png_upload(f"{slug}.png"))
+        fields.setdefault("image_alt", "Kék téglalap")
+        if not authors:
+            authors = [Author.objects.get_or_create(name="Próba Péter", slug="proba-peter")[0]]
     article = Article.objects.create(slug=slug, **fields)
     for position, author in enumerate(authors):
         Byline.objects.create(article=article, author=author, position=position)
@@ -50,6 +56,7 @@ def form_data(article: Article, **overrides) -> dict:
         "description": article.description,
         "body": article.body,
         "image_source": article.image_source,
+        "image_alt": article.image_alt,
         "extra": json.dumps(article.extra),
         "tags": [tag.pk for tag in article.tags.all()],
         "loaded_version": article.version,
@@ -94,7 +101,7 @@ def test_changelist_columns(admin_client):
         Author.objects.create(name="Egri Máté", slug="egri-mate"),
         Author.objects.create(name="Takáts Bálint", slug="takats-balint"),
     )
-    make_article("nvidia", [takats, egri], body="TODO kép\n\n## Üres\n")
+    make_article("nvidia", [takats, egri], ready=True, body="TODO kép\n\n## Üres\n")
     response = admin_client.get(CHANGELIST)
     assert response.status_code == 200
     html = response.content.decode()
@@ -174,7 +181,7 @@ def test_add_form_has_markdownx_widget_and_preview_media(admin_client):
         "katex/katex.min.js",
         "katex/contrib/auto-render.min.js",
         "js/katex-init.js",
-        "js/admin-preview.js",
+        "js/admin-editor.js",
     ):
         assert asset in html
     assert 'name="body_html"' not in html
@@ -248,7 +255,10 @@ def _action(client, action: str, articles: list[Article], **extra):
 
 
 def test_release_and_withdraw_count_only_changed(admin_client):
-    clean = [make_article(f"tiszta-{i}", date=timezone.now() - timedelta(days=1)) for i in range(2)]
+    clean = [
+        make_article(f"tiszta-{i}", ready=True, date=timezone.now() - timedelta(days=1))
+        for i in range(2)
+    ]
     already = make_article("mar-kint", released=True, date=timezone.now() - timedelta(days=2))
     versions = {a.pk: a.version for a in [*clean, already]}
     response = _action(admin_client, "release", [*clean, already])
@@ -281,13 +291,15 @@ def test_release_with_errors_asks_for_confirmation(admin_client):
 def test_release_keeps_a_revision_per_article(admin_client, superuser):
     from reversion.models import Version
 
-    articles = [make_article(f"rev-{i}") for i in range(2)]
+    articles = [make_article(f"rev-{i}", ready=True) for i in range(2)]
     _action(admin_client, "release", articles)
     for article in articles:
         versions = Version.objects.get_for_object(article)
         assert versions.count() == 1
         assert versions[0].revision.user == superuser
-        assert versions[0].revision.version_set.count() == 1  # its own revision, not shared
+        # Its own revision (with its byline), not shared with the other article.
+        revision = versions[0].revision
+        assert revision.version_set.filter(content_type__model="article").count() == 1
 
 
 # --- Authors and tags ------------------------------------------------------------------------

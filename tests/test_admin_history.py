@@ -137,7 +137,7 @@ def test_conflict_diff_shows_what_changed_meanwhile(anna, bela):
 
 
 def test_conflict_after_bulk_release(anna, bela):
-    article = make_article("tomeges", body="Szöveg.")
+    article = make_article("tomeges", ready=True, body="Szöveg.")
     data = form_data(article, body="Módosított szöveg.")
     logged_in(anna).post(
         "/admin/articles/article/", {"action": "release", "_selected_action": [article.pk]}

@@ -62,6 +62,7 @@ def test_editor_creates_edits_previews_uploads_and_releases(editor, editor_clien
             "image_source": "",
             "extra": "{}",
             "image": png_upload(),
+            "image_alt": "Kék téglalap",
             "bylines-TOTAL_FORMS": 1,
             "bylines-INITIAL_FORMS": 0,
             "bylines-MIN_NUM_FORMS": 0,

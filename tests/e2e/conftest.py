@@ -3,6 +3,7 @@ never a downloaded browser, and every request kept on 127.0.0.1."""
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -96,6 +97,10 @@ def page(browser, live_server) -> Iterator[RecordingPage]:
     context = browser.new_context(base_url=live_server.url)
     recording = RecordingPage(context.new_page())
     yield recording
+    recording.page.close()
+    # A page with unsaved editor text sends its last autosave as it closes (sendBeacon): let
+    # the live server finish it before the test database is flushed underneath it.
+    time.sleep(0.3)
     context.close()
 
 
