@@ -78,9 +78,19 @@ TEXT_SUFFIXES = (".txt",)
 ARTICLE_SUFFIXES = MARKDOWN_SUFFIXES + TEXT_SUFFIXES
 
 # Keys Cikk understands; every other key goes to Article.extra and is exported again.
-KNOWN_KEYS = ("title", "slug", "date", "description", "released", "author", "image", "tags")
+KNOWN_KEYS = (
+    "title",
+    "slug",
+    "date",
+    "description",
+    "released",
+    "author",
+    "image",
+    "image_alt",
+    "tags",
+)
 # Accepted spellings that mean the same as a known key.
-ALIASES = {"authors": "author", "tag": "tags"}
+ALIASES = {"authors": "author", "tag": "tags", "image-alt": "image_alt", "alt": "image_alt"}
 
 _TRUE = {"yes", "true", "igen", "1"}
 _FALSE = {"no", "false", "nem", "0"}
@@ -93,6 +103,7 @@ _TITLE_MAX = 300
 _SLUG_MAX = 200
 DESCRIPTION_MAX = 1000
 IMAGE_MAX = 500
+IMAGE_ALT_MAX = 300  # Article.image_alt
 AUTHOR_NAME_MAX = 200
 AUTHORS_MAX = 20
 TAG_MAX = 100
@@ -133,6 +144,8 @@ class ArticleSource:
     extra: dict
     body: str
     findings: list[str] = field(default_factory=list)
+    # The cover's text alternative (`image_alt:`), stored in Article.image_alt.
+    image_alt: str = ""
 
 
 def decode(data: bytes) -> str:
@@ -362,6 +375,7 @@ def validate(meta: dict, body: str, *, body_line: int = 1) -> ArticleSource:
         authors=authors,
         description=_text(meta, "description", DESCRIPTION_MAX).strip(),
         image=_text(meta, "image", IMAGE_MAX, single_line=True).strip(),
+        image_alt=_text(meta, "image_alt", IMAGE_ALT_MAX, single_line=True).strip(),
         tags=tags,
         extra=extra,
         body=normalise_body(body),

@@ -777,6 +777,7 @@ class Importer:
         article.title = source.title
         article.slug = source.slug
         article.description = source.description
+        article.image_alt = source.image_alt
         article.body = prepared.body
         if rendered is not None:
             article.use_rendered(prepared.body, rendered)
@@ -1074,6 +1075,8 @@ def export_article(
         meta["image"] = copy(article.image.name)
     elif article.image_source:
         meta["image"] = article.image_source
+    if article.image_alt:
+        meta["image_alt"] = article.image_alt
     tags = [tag.name for tag in article.tags.all()]
     if tags:
         meta["tags"] = tags
