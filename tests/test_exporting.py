@@ -44,6 +44,7 @@ def snapshot() -> dict[str, dict]:
             "image": image,
             "image_size": (article.image_width, article.image_height),
             "image_source": article.image_source,
+            "image_alt": article.image_alt,
             "body_images": body_images,
         }
     return result
@@ -94,7 +95,8 @@ def test_an_exported_file_has_all_its_frontmatter(tmp_path):
         released="yes",
         author='"Egri Máté és Takáts Bálint"',
         extra=(
-            'description: "Rövid leírás"\nimage: /kep.png\ntags: "kötvény, kamat"\n'
+            'description: "Rövid leírás"\nimage: /kep.png\nimage_alt: "Egy piros téglalap"\n'
+            'tags: "kötvény, kamat"\n'
             "sorozat: Alapok\nfrissitve: 2024-08-01"
         ),
         body="Szöveg ![ábra](/kep.png) és <img src='/kep.png' alt='ábra'>.\n",
@@ -118,6 +120,7 @@ def test_an_exported_file_has_all_its_frontmatter(tmp_path):
         "released": True,
         "author": ["Egri Máté", "Takáts Bálint"],
         "image": f"kepek/{image_name}",
+        "image_alt": "Egy piros téglalap",
         "tags": ["kamat", "kötvény"],
         "sorozat": "Alapok",
         "frissitve": "2024-08-01",
@@ -158,3 +161,22 @@ def test_export_refuses_a_file_as_target(tmp_path):
     with pytest.raises(Exception, match="is not a folder"):
         call_command("export_articles", str(target), stdout=io.StringIO())
     assert Path(target).read_text() == "x"
+
+
+def test_the_cover_alt_text_is_imported_and_exported_back(tmp_path):
+    """`image_alt:` is the cover's text alternative: stored, and written back by the export."""
+    article_file(tmp_path / "in", extra='image_alt: "Egy piros négyzet"')
+    import_paths([tmp_path / "in"])
+    assert Article.objects.get().image_alt == "Egy piros négyzet"
+    list(export_articles(tmp_path / "out"))
+    meta = yaml.safe_load((tmp_path / "out" / "proba-cikk.md").read_text().split("---")[1])
+    assert meta["image_alt"] == "Egy piros négyzet"
+    assert "image_alt" not in Article.objects.get().extra
+
+
+def test_a_cover_alt_text_with_a_line_break_is_refused(tmp_path):
+    article_file(tmp_path, extra='image_alt: "egy\\nketto"')
+    (outcome,) = import_paths([tmp_path])
+    assert outcome.status == "failed"
+    assert "image_alt" in outcome.line()
+    assert not Article.objects.exists()
