@@ -77,5 +77,7 @@ def releasable_file(folder: Path, name: str = "cikk.md", *, extra: str = "", **f
     folder.mkdir(parents=True, exist_ok=True)
     cover = f"{Path(name).stem}-borito.png"
     (folder / cover).write_bytes(png_bytes("navy"))
-    extra = f'description: "Rövid leírás: {name}."\nimage: {cover}\n' + extra
+    extra = (
+        f'description: "Rövid leírás: {name}."\nimage: {cover}\nimage_alt: "Kék négyzet"\n' + extra
+    )
     return article_file(folder, name, released="yes", extra=extra, **fields)

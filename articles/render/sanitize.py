@@ -185,7 +185,6 @@ _CLEANER = nh3.Cleaner(
     strip_comments=True,
     link_rel=LINK_REL,
     url_schemes=set(ALLOWED_PROTOCOLS),
-    set_tag_attribute_values={"img": dict(IMAGE_ATTRIBUTES)},
     filter_style_properties=set(ALLOWED_CSS_PROPERTIES),
 )
 
@@ -266,11 +265,17 @@ def _report_output(clean: str, result: Sanitized) -> None:
     result.text = unescape(_OUTPUT_TAG.sub("", _MATH_SLOT.sub(" ", clean)))
 
 
-def _default_alt(match: re.Match[str]) -> str:
-    tag = match.group(0)
-    if _ALT.search(match.group(1)):
-        return tag
-    return '<img alt=""' + tag[len("<img") :]
+_IMAGE_SUFFIX = "".join(f' {name}="{value}"' for name, value in IMAGE_ATTRIBUTES.items())
+
+
+def _finish_image(match: re.Match[str]) -> str:
+    """An empty alt where none was given (a screen reader skips the image instead of reading
+    its src), then the sanitizer's own attributes in a fixed order. Not nh3's
+    set_tag_attribute_values: its map's order changes from one process to the next, so the
+    same body would render to different bytes in the importer's workers."""
+    attributes = match.group(1)
+    alt = "" if _ALT.search(attributes) else ' alt=""'
+    return f"<img{alt}{attributes}{_IMAGE_SUFFIX}>"
 
 
 def sanitize(html: str) -> Sanitized:
@@ -284,6 +289,6 @@ def sanitize(html: str) -> Sanitized:
     clean = _EMPTY_PARAGRAPH.sub("", clean).strip("\n")
     _report_output(clean, result)
     if "<img" in clean:
-        clean = _IMG.sub(_default_alt, clean)  # a screen reader skips it instead of reading src
+        clean = _IMG.sub(_finish_image, clean)
     result.html = clean
     return result
