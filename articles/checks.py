@@ -76,19 +76,48 @@ class _OtherArticle:
         return self.released and self.date <= timezone.now()
 
 
+# Candidates for a near-duplicate description come from these index lookups: the same
+# normalised text, or the same first or last words (a small edit keeps one end intact).
+ANCHOR_WORDS = 5
+# A description's opening words may be a house phrase shared by many: look at this many.
+MAX_DUPLICATE_CANDIDATES = 50
+
+
 @dataclass
 class CheckContext:
-    """Facts about the other articles, loaded once for a batch of checks."""
+    """Facts about the other articles a batch of checks needs, looked up by index (why: the
+    admin list and every save check articles; loading every article per check grows with the
+    archive). `load()` is one query for the whole batch: the linked slugs, and the articles
+    whose description key or first/last words equal one of the batch's."""
 
     articles: list[_OtherArticle] = field(default_factory=list)
 
     @classmethod
-    def load(cls) -> CheckContext:
-        """One query: every article's slug, title, description and public state."""
+    def load(cls, batch: Iterable[Article] = ()) -> CheckContext:
+        from django.db.models import Q
+
         from articles.models import Article
 
-        rows = Article.objects.order_by().values_list(
-            "pk", "slug", "title", "description", "released", "date"
+        slugs: set[str] = set()
+        keys: set[str] = set()
+        for article in batch:
+            _images, links = _images_and_links(_prose(article.body or ""))
+            slugs.update(linked_slugs(links))
+            keys.update(k for k in description_keys(article.description) if k)
+        if not slugs and not keys:
+            return cls()
+        condition = Q(slug__in=sorted(slugs)) if slugs else Q(pk__in=[])
+        if keys:
+            ordered = sorted(keys)
+            condition |= (
+                Q(description_key__in=ordered)
+                | Q(description_head__in=ordered)
+                | Q(description_tail__in=ordered)
+            )
+        rows = (
+            Article.objects.filter(condition)
+            .order_by()
+            .values_list("pk", "slug", "title", "description", "released", "date")
         )
         return cls(
             articles=[
@@ -101,6 +130,42 @@ class CheckContext:
         if not hasattr(self, "_by_slug"):
             self._by_slug = {other.slug: other for other in self.articles}
         return self._by_slug
+
+    def description_candidates(self, normalised: str) -> list[_OtherArticle]:
+        """Articles whose description could be a (near) copy of `normalised`: exact ones
+        first, then those sharing its first or last words (at most a bounded number)."""
+        _key, head, tail = _keys_of_normalised(normalised)
+        exact = [o for o in self.articles if o.description == normalised]
+        near = [
+            o
+            for o in self.articles
+            if o.description != normalised
+            and o.description
+            and ({head, tail} & set(_keys_of_normalised(o.description)[1:]))
+        ]
+        return exact + near[:MAX_DUPLICATE_CANDIDATES]
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest() if text else ""
+
+
+def _keys_of_normalised(normalised: str) -> tuple[str, str, str]:
+    words = normalised.split()
+    return (
+        _digest(normalised),
+        _digest(" ".join(words[:ANCHOR_WORDS])),
+        _digest(" ".join(words[-ANCHOR_WORDS:])),
+    )
+
+
+def description_keys(description: str) -> tuple[str, str, str]:
+    """(whole, first words, last words) digests of the normalised description."""
+    return _keys_of_normalised(normalise_description(description))
+
+
+def description_key(description: str) -> str:
+    return description_keys(description)[0]
 
 
 def normalise_description(text: str) -> str:
@@ -374,7 +439,7 @@ def _check_description(article: Article, context: CheckContext) -> list[Finding]
     mine = normalise_description(description)
     matcher = difflib.SequenceMatcher(None, autojunk=False)
     matcher.set_seq2(mine)
-    for other in context.articles:
+    for other in context.description_candidates(mine):
         if other.pk == article.pk or not other.description:
             continue
         matcher.set_seq1(other.description)
@@ -561,7 +626,7 @@ def check_article(
 ) -> list[Finding]:
     """Every finding for one article, errors first. Costs one query unless given a context."""
     if context is None:
-        context = CheckContext.load()
+        context = CheckContext.load([article])
     if rendered is None:
         rendered = _rendered_for(article.body or "")
     body = article.body or ""
@@ -584,8 +649,29 @@ def check_articles(articles: Iterable[Article]) -> dict[int, list[Finding]]:
     articles = list(articles)
     if not articles:
         return {}
-    context = CheckContext.load()
+    context = CheckContext.load(articles)
     return {article.pk: check_article(article, context=context) for article in articles}
+
+
+def store_findings(article: Article, rendered: Rendered | None = None) -> list[Finding]:
+    """Check `article` and keep the findings on it (saved with the row by the caller), so the
+    admin list shows counts without checking anything per view."""
+    findings = check_article(article, rendered)
+    article.findings = [
+        {"level": f.level, "code": f.code, "message": str(f.message)} for f in findings
+    ]
+    article.finding_errors = sum(1 for f in findings if f.is_error)
+    article.finding_warnings = len(findings) - article.finding_errors
+    keys = description_keys(article.description)
+    article.description_key, article.description_head, article.description_tail = keys
+    return findings
+
+
+def stored_findings(article: Article) -> list[Finding] | None:
+    """The findings kept on the row, or None when the article was never checked."""
+    if article.finding_errors is None:
+        return None
+    return [Finding(f["level"], f["code"], f["message"]) for f in article.findings or []]
 
 
 def has_errors(findings: Iterable[Finding]) -> bool:

@@ -4,7 +4,7 @@ from django.urls import path
 from blog import views
 from blog.caching import conditional
 from blog.feeds import LatestArticlesAtomFeed, LatestArticlesFeed
-from blog.sitemaps import SITEMAPS
+from blog.sitemaps import SITEMAPS, sitemap_index
 
 app_name = "blog"
 
@@ -16,6 +16,16 @@ urlpatterns = [
     path("kereses/", views.search_view, name="search"),
     path("feed/rss/", conditional()(LatestArticlesFeed()), name="feed_rss"),
     path("feed/atom/", conditional()(LatestArticlesAtomFeed()), name="feed_atom"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap.xml",
+        conditional()(sitemap_index),
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        conditional()(sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
+    ),
     path("robots.txt", views.robots_txt, name="robots"),
 ]
