@@ -17,6 +17,7 @@ import reversion
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, F, QuerySet
@@ -37,6 +38,7 @@ from reversion.models import Version
 from articles.checks import Finding, check_article, check_articles, has_errors
 from articles.forms import ArticleAdminForm
 from articles.models import Article, Author, Byline, Tag
+from articles.search_index import matching, terms_of
 
 admin.site.site_header = _("Cikk szerkesztőség")
 admin.site.site_title = _("Cikk szerkesztőség")
@@ -48,6 +50,18 @@ admin.site.index_title = _("Cikkek, szerzők, címkék")
 for _model, _follow in ((Byline, ()), (Article, ("bylines",)), (Author, ()), (Tag, ())):
     if not reversion.is_registered(_model):
         reversion.register(_model, follow=_follow)
+
+
+# What the article list never shows: tens of kB a row.
+CHANGELIST_DEFERRED = ("body", "body_html", "search_text", "plain_text", "findings", "extra")
+
+
+class ArticleChangeList(ChangeList):
+    """The list reads the findings stored on save (articles.checks.store_findings) and none
+    of the large text columns: nothing per view renders, checks or walks all articles."""
+
+    def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> QuerySet:
+        return super().get_queryset(request, exclude_parameters).defer(*CHANGELIST_DEFERRED)
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -100,7 +114,8 @@ class ArticleAdmin(VersionAdmin):
     form = ArticleAdminForm
     list_display = ["title", "byline", "date", "status_label", "updated_at", "findings_count"]
     list_filter = [StatusFilter, "date", "authors"]
-    search_fields = ["title", "description", "body", "search_text"]
+    # Searched through the full-text index (get_search_results), not LIKE over every body.
+    search_fields = ["title"]
     date_hierarchy = "date"
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ["tags"]
@@ -147,14 +162,22 @@ class ArticleAdmin(VersionAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).with_authors()
 
-    def get_changelist_instance(self, request: HttpRequest) -> Any:
-        """Check the page's articles in one batch: one query, however many rows."""
-        changelist = super().get_changelist_instance(request)
-        page = list(changelist.result_list)  # evaluates (and caches) the page's queryset
-        findings = check_articles(page)
-        for article in page:
-            article._cikk_findings = findings.get(article.pk, [])
-        return changelist
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return ArticleChangeList
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        """The reader search's full-text index (FTS5 / PostgreSQL), every term a prefix, accents
+        ignored; a search that is a slug finds that article too."""
+        terms = terms_of(search_term)
+        if not terms:
+            return queryset, False
+        found = matching(queryset, terms)
+        slug = search_term.strip()
+        if slug and len(terms) == 1 and "-" in slug:
+            found = found | queryset.filter(slug=slug)
+        return found, False
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
         # Not VersionAdmin's: it would wrap the whole page in one revision, merging a bulk
@@ -171,14 +194,12 @@ class ArticleAdmin(VersionAdmin):
     def status_label(self, obj: Article) -> str:
         return obj.status.label
 
-    @admin.display(description=_("észrevételek"))
+    @admin.display(description=_("észrevételek"), ordering="finding_errors")
     def findings_count(self, obj: Article) -> str:
-        findings = getattr(obj, "_cikk_findings", None)
-        if findings is None:
+        if obj.finding_errors is None:  # never checked (check_articles fills these in)
             return "–"
-        errors = sum(1 for f in findings if f.is_error)
-        warnings = len(findings) - errors
-        if not findings:
+        errors, warnings = obj.finding_errors, obj.finding_warnings or 0
+        if not errors and not warnings:
             return format_html('<span class="cikk-count-ok">{}</span>', "0")
         return format_html(
             '<span class="cikk-count" title="{}">{}</span>',

@@ -657,6 +657,23 @@ def store_findings(article: Article, rendered: Rendered | None = None) -> list[F
     """Check `article` and keep the findings on it (saved with the row by the caller), so the
     admin list shows counts without checking anything per view."""
     findings = check_article(article, rendered)
+    apply_findings(article, findings)
+    return findings
+
+
+# The Article fields store_findings() / apply_findings() set.
+STORED_FIELDS = (
+    "findings",
+    "finding_errors",
+    "finding_warnings",
+    "description_key",
+    "description_head",
+    "description_tail",
+)
+
+
+def apply_findings(article: Article, findings: list[Finding]) -> None:
+    """Set the stored-findings fields of `article` (the caller writes the row)."""
     article.findings = [
         {"level": f.level, "code": f.code, "message": str(f.message)} for f in findings
     ]
@@ -664,7 +681,6 @@ def store_findings(article: Article, rendered: Rendered | None = None) -> list[F
     article.finding_warnings = len(findings) - article.finding_errors
     keys = description_keys(article.description)
     article.description_key, article.description_head, article.description_tail = keys
-    return findings
 
 
 def stored_findings(article: Article) -> list[Finding] | None:

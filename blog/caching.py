@@ -229,6 +229,7 @@ def conditional(slug_kwarg: str | None = None) -> Callable:
             add_validators(request, response, etag, last_modified)
             return response
 
+        wrapped.cikk_cacheable = True  # config.page_cache looks only these views up
         return wrapped
 
     return decorator

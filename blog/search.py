@@ -19,13 +19,15 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Case, Expression, F, IntegerField, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Length, StrIndex
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article
+from articles.search_index import SEARCH_CONFIG, StoredVector, tsquery
+from articles.search_index import fts_match as index_match
 from articles.text import fold_accents
 
 MAX_QUERY_LENGTH = 200
@@ -36,7 +38,6 @@ SNIPPET_TOKENS = 32
 _OPEN, _CLOSE = "\x02", "\x03"
 MAX_TERMS = 8
 SNIPPET_RADIUS = 90
-SEARCH_CONFIG = "hungarian_unaccent"
 _TERM = re.compile(r"[^\W_]+", re.UNICODE)
 _WEIGHTS = (10, 4, 1)  # a term first found in the title, the description, the body
 
@@ -79,10 +80,8 @@ def search(query: Query) -> QuerySet[Article]:
 
 
 def fts_match(query: Query) -> str:
-    """The FTS5 MATCH expression: every term, each a quoted prefix (terms are letters and
-    digits only, so quoting makes any query valid); one-letter terms match whole words only,
-    as a one-letter prefix would expand to a large part of the vocabulary."""
-    return " ".join(f'"{term}"*' if len(term) > 1 else f'"{term}"' for term in query.terms)
+    """The FTS5 MATCH expression of `query` (articles.search_index.fts_match)."""
+    return index_match(query.terms)
 
 
 _FTS_RANK = "bm25(article_fts, 10.0, 4.0, 1.0)"
@@ -204,17 +203,7 @@ def _search_portable(base: QuerySet[Article], query: Query) -> QuerySet[Article]
     return qs.annotate(rank=rank).order_by("-rank", "-date", "-pk")
 
 
-class _StoredVector(Expression):
-    """`articles_article.search_vector`: the column migration 0005 adds on PostgreSQL only,
-    which the Article model therefore does not declare."""
-
-    def __init__(self) -> None:
-        from django.contrib.postgres.search import SearchVectorField
-
-        super().__init__(output_field=SearchVectorField())
-
-    def as_sql(self, compiler, connection):
-        return f"{compiler.quote_name_unless_alias(Article._meta.db_table)}.search_vector", []
+_StoredVector = StoredVector  # the name tests and benchmarks know
 
 
 def _search_postgresql(base: QuerySet[Article], query: Query) -> QuerySet[Article]:
@@ -223,7 +212,7 @@ def _search_postgresql(base: QuerySet[Article], query: Query) -> QuerySet[Articl
 
     # Terms are letters and digits only (no tsquery operators), so this raw query is always
     # valid: every term must match, each as a stemmed prefix ("hozam" finds "hozamok").
-    raw = " & ".join(f"{term}:*" for term in query.terms)
+    raw = tsquery(query.terms)
     search_query = SearchQuery(raw, config=SEARCH_CONFIG, search_type="raw")
     return (
         base.alias(search=_StoredVector())

@@ -8,9 +8,11 @@ the new page, and the TTL (CACHE_MIDDLEWARE_SECONDS, cut at the next scheduled p
 only a safety net. A hit costs the one state query, and answers 304 to a client whose ETag or
 If-Modified-Since is current, exactly as the view would.
 
-What is never cached: anything but GET/HEAD answered 200 with an ETag and `public`; responses
-marked private, no-store (the admin, draft previews, login pages); responses that set a cookie;
-and every request that carries a session cookie, so an editor always sees the live page.
+Only views decorated with blog.caching.conditional are looked up (the admin, static redirects
+and robots.txt cost no state query). What is never cached: anything but GET/HEAD answered 200
+with an ETag and `public`; responses marked private or no-store (draft previews); responses
+that set a cookie; and every request that carries a session cookie, so an editor always sees
+the live page.
 Parameters reader pages do not read do not split the cache (blog.caching.cache_path).
 """
 
@@ -23,6 +25,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
@@ -69,6 +72,12 @@ class PageCacheMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method not in ("GET", "HEAD") or _has_session(request):
+            return self.get_response(request)
+        try:
+            view = resolve(request.path_info).func
+        except Resolver404:
+            return self.get_response(request)
+        if not getattr(view, "cikk_cacheable", False):  # only blog.caching.conditional views
             return self.get_response(request)
         state = content_state(request)
         key = page_key(request, state.token)

@@ -26,9 +26,14 @@ TRIGGER_TABLES = [
     "articles_author",
     "articles_tag",
 ]
+# An upsert: should the row ever go (a flushed test database), the next write starts it again
+# at the current time in milliseconds, far above any count before it, so a restarted version
+# never equals an old one that a cache may still hold.
 SQLITE_BUMP = (
-    "UPDATE articles_contentversion SET value = value + 1, "
-    "changed_at = strftime('%Y-%m-%d %H:%M:%f', 'now') WHERE id = 1;"
+    "INSERT INTO articles_contentversion (id, value, changed_at) VALUES (1, "
+    "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), "
+    "strftime('%Y-%m-%d %H:%M:%f', 'now')) "
+    "ON CONFLICT (id) DO UPDATE SET value = value + 1, changed_at = excluded.changed_at;"
 )
 SQLITE_FTS = [
     """CREATE VIRTUAL TABLE article_fts USING fts5(title, description, plain_text,
@@ -54,8 +59,10 @@ SQLITE_FTS = [
 POSTGRES_FUNCTION = """
 CREATE FUNCTION cikk_bump_content_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE articles_contentversion SET value = value + 1, changed_at = clock_timestamp()
-    WHERE id = 1;
+    INSERT INTO articles_contentversion (id, value, changed_at)
+    VALUES (1, (extract(epoch from clock_timestamp()) * 1000)::bigint, clock_timestamp())
+    ON CONFLICT (id) DO UPDATE
+    SET value = articles_contentversion.value + 1, changed_at = excluded.changed_at;
     RETURN NULL;
 END
 $$
@@ -80,7 +87,10 @@ def fill(apps, schema_editor):
     from django.utils.html import strip_tags
 
     ContentVersion = apps.get_model("articles", "ContentVersion")
-    ContentVersion.objects.update_or_create(pk=1, defaults={"changed_at": timezone.now()})
+    now = timezone.now()
+    ContentVersion.objects.update_or_create(
+        pk=1, defaults={"changed_at": now, "value": int(now.timestamp() * 1000)}
+    )
     Article = apps.get_model("articles", "Article")
     fields = [
         "plain_text",
