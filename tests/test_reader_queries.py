@@ -22,7 +22,8 @@ EXPECTED = {
     "/szerzo/egri-mate/": 5,
     # state, tag, page, bylines+authors, the tag's total (as above)
     "/cimke/chipek/": 5,
-    # state, ranked window (bounded), snippets, rows of the page, bylines+authors
+    # state, ranked window (bounded), snippets (SQLite's FTS5; PostgreSQL cuts them from the
+    # page's HTML), rows of the page, bylines+authors
     "/kereses/?q=gyartasi+kihozatal": 5,
     # state, items, bylines+authors, tags
     "/feed/rss/": 4,
@@ -77,7 +78,10 @@ def test_query_count_is_pinned_and_independent_of_article_count(
     if url == "/?oldal=2" and count == 5:
         pytest.skip("five articles are one page")
     _populate(count)
-    with django_assert_num_queries(EXPECTED[url]):
+    from django.db import connection
+
+    expected = EXPECTED[url] - (url.startswith("/kereses/") and connection.vendor != "sqlite")
+    with django_assert_num_queries(expected):
         response = client.get(url)
     assert response.status_code == 200
 

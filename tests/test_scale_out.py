@@ -180,7 +180,12 @@ def test_an_edit_or_withdrawal_through_one_server_is_seen_through_the_other(
     a, b = servers
     article = make_article("Közös cikk", date=timezone.now() - timedelta(hours=2))
     make_article("Másik cikk", date=timezone.now() - timedelta(hours=3))
-    editor = django_user_model.objects.create_user("szerk", password="jelszo-123", is_staff=True)
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    editor = django_user_model.objects.create_user("szerk", is_staff=True)
+    hasher = PBKDF2PasswordHasher()  # what production settings verify (tests hash with MD5)
+    editor.password = hasher.encode("jelszo-123", hasher.salt())
+    editor.save()
     editor.user_permissions.add(
         *Permission.objects.filter(codename__in=["change_article", "view_article"])
     )
