@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from urllib.parse import urlsplit
+from xml.sax.saxutils import escape as xml_escape
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
@@ -18,9 +19,10 @@ from django.contrib.sitemaps.views import SitemapIndexItem
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from articles.models import Article, Author, Byline, Tag
 from blog.caching import content_state
@@ -155,3 +157,48 @@ def sitemap_index(request: HttpRequest) -> HttpResponse:
         {"sitemaps": entries},
         content_type="application/xml",
     )
+
+
+def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
+    """/sitemap-<section>.xml?p=N: one page of a section, written directly from one query of
+    slugs and dates (Django's sitemap view calls several methods per URL: 0.7 ms each, seconds
+    for a page of 10,000)."""
+    site_class = SITEMAPS.get(section)
+    if site_class is None:
+        raise Http404("Nincs ilyen oldaltérkép.")
+    raw = request.GET.get("p", "1")
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6 or int(raw) < 1:
+        raise Http404("Nincs ilyen oldal.")
+    page = int(raw)
+    site = site_class()
+    start = (page - 1) * site.limit
+    if isinstance(site, HomeSitemap):
+        rows = [(absolute_url(reverse("blog:home")), site.lastmod("blog:home"))][start:]
+    else:
+        url_name = {"articles": "blog:article", "authors": "blog:author", "tags": "blog:tag"}
+        prefix = absolute_url(reverse(url_name[section], kwargs={"slug": "x"}))[:-2]
+        if isinstance(site, ArticleSitemap):
+            values = site.items().values_list("slug", "content_changed_at", "updated_at")
+            rows = [
+                (f"{prefix}{slug}/", changed or updated)
+                for slug, changed, updated in values[start : start + site.limit]
+            ]
+        else:
+            values = site.items().values_list("slug", flat=True)
+            rows = [(f"{prefix}{slug}/", None) for slug in values[start : start + site.limit]]
+    if not rows and page > 1:  # the first page of an empty section is an empty urlset
+        raise Http404("Nincs ilyen oldal.")
+    tail = f"<changefreq>{site.changefreq}</changefreq><priority>{site.priority}</priority></url>\n"
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+    ]
+    for location, lastmod in rows:
+        parts.append(f"<url><loc>{xml_escape(location)}</loc>")
+        if lastmod is not None:
+            parts.append(f"<lastmod>{timezone.localtime(lastmod).date().isoformat()}</lastmod>")
+        parts.append(tail)
+    parts.append("</urlset>\n")
+    response = HttpResponse("".join(parts), content_type="application/xml")
+    response.headers["X-Robots-Tag"] = "noindex, noodp, noarchive"
+    return response

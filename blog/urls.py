@@ -1,10 +1,9 @@
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from blog import views
 from blog.caching import conditional
 from blog.feeds import LatestArticlesAtomFeed, LatestArticlesFeed
-from blog.sitemaps import SITEMAPS, sitemap_index
+from blog.sitemaps import sitemap_index, sitemap_section
 
 app_name = "blog"
 
@@ -23,8 +22,7 @@ urlpatterns = [
     ),
     path(
         "sitemap-<section>.xml",
-        conditional()(sitemap),
-        {"sitemaps": SITEMAPS},
+        conditional()(sitemap_section),
         name="sitemap_section",
     ),
     path("robots.txt", views.robots_txt, name="robots"),
