@@ -11,6 +11,7 @@ revision view), so `Article.save()` re-renders `body_html` from the restored Mar
 from __future__ import annotations
 
 import difflib
+from datetime import datetime
 from typing import Any
 
 import reversion
@@ -20,7 +21,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, Max, Min, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -53,6 +54,8 @@ for _model, _follow in ((Byline, ()), (Article, ("bylines",)), (Author, ()), (Ta
 
 
 # What the article list never shows: tens of kB a row.
+# The admin search lists at most this many matches, the newest first.
+ADMIN_SEARCH_LIMIT = 1000
 CHANGELIST_DEFERRED = ("body", "body_html", "search_text", "plain_text", "findings", "extra")
 
 
@@ -62,6 +65,45 @@ class ArticleChangeList(ChangeList):
 
     def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> QuerySet:
         return super().get_queryset(request, exclude_parameters).defer(*CHANGELIST_DEFERRED)
+
+
+class PublicationDateFilter(admin.SimpleListFilter):
+    """Year, then month drill-down by index ranges. (Django's date_hierarchy and date filter
+    run a DISTINCT over a per-row Python function: seconds at 100,000 articles.)"""
+
+    title = _("megjelenés")
+    parameter_name = "idoszak"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> Any:
+        bounds = Article.objects.aggregate(first=Min("date"), last=Max("date"))  # index ends
+        if bounds["first"] is None:
+            return []
+        first = timezone.localtime(bounds["first"]).year
+        last = timezone.localtime(bounds["last"]).year
+        choices = [(str(year), str(year)) for year in range(last, first - 1, -1)][:50]
+        year = (self.value() or "")[:4]
+        if year.isdigit():
+            choices += [(f"{year}-{month:02d}", f"{year}. {month:02d}.") for month in range(1, 13)]
+        return choices
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
+        value = self.value() or ""
+        try:
+            if len(value) == 4:
+                start = datetime(int(value), 1, 1)
+                end = datetime(int(value) + 1, 1, 1)
+            elif len(value) == 7:
+                year, month = int(value[:4]), int(value[5:])
+                start = datetime(year, month, 1)
+                end = datetime(year + month // 12, month % 12 + 1, 1)
+            else:
+                return None
+        except ValueError:
+            return None
+        zone = timezone.get_current_timezone()
+        return queryset.filter(
+            date__gte=timezone.make_aware(start, zone), date__lt=timezone.make_aware(end, zone)
+        )
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -113,10 +155,9 @@ def _findings_html(findings: list[Finding]) -> str:
 class ArticleAdmin(VersionAdmin):
     form = ArticleAdminForm
     list_display = ["title", "byline", "date", "status_label", "updated_at", "findings_count"]
-    list_filter = [StatusFilter, "date", "authors"]
+    list_filter = [StatusFilter, PublicationDateFilter, "authors"]
     # Searched through the full-text index (get_search_results), not LIKE over every body.
     search_fields = ["title"]
-    date_hierarchy = "date"
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ["tags"]
     inlines = [BylineInline]
@@ -165,6 +206,13 @@ class ArticleAdmin(VersionAdmin):
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return ArticleChangeList
 
+    def get_ordering(self, request: HttpRequest) -> list[str]:
+        """Search results newest first by id: the index gives that order, so a page of results
+        reads only its own rows (ordering by date would read every match to sort it)."""
+        if request.GET.get("q") and not request.GET.get("o"):
+            return ["-pk"]
+        return super().get_ordering(request)
+
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
     ) -> tuple[QuerySet, bool]:
@@ -173,7 +221,7 @@ class ArticleAdmin(VersionAdmin):
         terms = terms_of(search_term)
         if not terms:
             return queryset, False
-        found = matching(queryset, terms)
+        found = matching(queryset, terms, newest=ADMIN_SEARCH_LIMIT)
         slug = search_term.strip()
         if slug and len(terms) == 1 and "-" in slug:
             found = found | queryset.filter(slug=slug)

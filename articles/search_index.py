@@ -55,16 +55,19 @@ class StoredVector(Expression):
         return f"{compiler.quote_name_unless_alias('articles_article')}.search_vector", []
 
 
-def matching(queryset: QuerySet, terms: tuple[str, ...]) -> QuerySet:
+def matching(queryset: QuerySet, terms: tuple[str, ...], newest: int | None = None) -> QuerySet:
     """`queryset` narrowed to the articles whose title, description or text hold every term,
-    through the index (no ranking: the admin keeps its own order)."""
+    through the index (no ranking: the admin keeps its own order); with `newest`, to the
+    newest that many matches (SQLite: the index stops there, whatever matches)."""
     if not terms:
         return queryset
     if connection.vendor == "sqlite":
-        ids = RawSQL(
-            "SELECT rowid FROM article_fts WHERE article_fts MATCH %s", (fts_match(terms),)
-        )
-        return queryset.filter(pk__in=ids)
+        sql = "SELECT rowid FROM article_fts WHERE article_fts MATCH %s"
+        params: tuple = (fts_match(terms),)
+        if newest is not None:
+            sql += " ORDER BY rowid DESC LIMIT %s"
+            params = (*params, newest)
+        return queryset.filter(pk__in=RawSQL(sql, params))  # noqa: S611  (bound parameters)
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery
 

@@ -19,6 +19,7 @@ from django.contrib.sitemaps.views import SitemapIndexItem
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -178,10 +179,11 @@ def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
         url_name = {"articles": "blog:article", "authors": "blog:author", "tags": "blog:tag"}
         prefix = absolute_url(reverse(url_name[section], kwargs={"slug": "x"}))[:-2]
         if isinstance(site, ArticleSitemap):
-            values = site.items().values_list("slug", "content_changed_at", "updated_at")
+            changed = Coalesce("content_changed_at", "updated_at")
+            values = site.items().annotate(changed=changed).values_list("slug", "changed")
             rows = [
-                (f"{prefix}{slug}/", changed or updated)
-                for slug, changed, updated in values[start : start + site.limit]
+                (f"{prefix}{slug}/", lastmod)
+                for slug, lastmod in values[start : start + site.limit]
             ]
         else:
             values = site.items().values_list("slug", flat=True)
@@ -193,10 +195,11 @@ def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
     ]
+    zone = timezone.get_current_timezone()
     for location, lastmod in rows:
         parts.append(f"<url><loc>{xml_escape(location)}</loc>")
         if lastmod is not None:
-            parts.append(f"<lastmod>{timezone.localtime(lastmod).date().isoformat()}</lastmod>")
+            parts.append(f"<lastmod>{lastmod.astimezone(zone).date().isoformat()}</lastmod>")
         parts.append(tail)
     parts.append("</urlset>\n")
     response = HttpResponse("".join(parts), content_type="application/xml")
