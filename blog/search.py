@@ -106,6 +106,7 @@ class Window:
 
     ids: list[int]
     more: bool
+    match: str = ""  # SQLite: the MATCH expression that made the window (for snippets)
 
 
 def ranked_window(query: Query, size: int = SEARCH_WINDOW) -> Window:
@@ -115,28 +116,42 @@ def ranked_window(query: Query, size: int = SEARCH_WINDOW) -> Window:
         return Window([], False)
     now = timezone.now()
     if connection.vendor == "sqlite":
+        # Whole words first: when they alone fill the window, the prefix form is not run (a
+        # prefix longer than the prefix indexes makes FTS5 merge every matching word's list,
+        # which grows with the archive). One statement: the count decides which MATCH runs.
+        choose = (
+            "(CASE WHEN (SELECT count(*) FROM (SELECT 1 FROM article_fts "
+            "JOIN articles_article b ON b.id = article_fts.rowid WHERE article_fts MATCH %s "
+            "AND b.released AND b.date <= %s ORDER BY article_fts.rowid DESC LIMIT %s)) > %s "
+            "THEN %s ELSE %s END)"
+        )
         sql = (
-            f"SELECT article_fts.rowid, {_FTS_RANK}, a.date FROM article_fts "  # noqa: S608
+            f"SELECT article_fts.rowid, {_FTS_RANK}, a.date, {choose} FROM article_fts "  # noqa: S608
             "JOIN articles_article a ON a.id = article_fts.rowid "
-            "WHERE article_fts MATCH %s AND a.released AND a.date <= %s "
+            f"WHERE article_fts MATCH {choose} AND a.released AND a.date <= %s "
             "ORDER BY article_fts.rowid DESC LIMIT %s"
         )
         when = connection.ops.adapt_datetimefield_value(now)
+        exact = " ".join(f'"{term}"' for term in query.terms)
+        chosen = (exact, when, size + 1, size, exact, fts_match(query))
         with connection.cursor() as cursor:
-            cursor.execute(sql, (fts_match(query), when, size + 1))
-            rows = [(pk, rank, str(date)) for pk, rank, date in cursor.fetchall()]
+            cursor.execute(sql, (*chosen, *chosen, when, size + 1))
+            fetched = cursor.fetchall()
+        rows = [(pk, rank, str(date)) for pk, rank, date, _match in fetched]
+        match = fetched[0][3] if fetched else fts_match(query)
     else:
         qs = search(query).order_by("-pk")
         rows = [
             (pk, -(rank or 0), str(date))
             for pk, rank, date in qs.values_list("pk", "rank", "date")[: size + 1]
         ]
+        match = ""
     more = len(rows) > size
     rows = rows[:size]
     # Best first; equal ranks newest first (dates as stored sort as text on SQLite, and as
     # ISO strings elsewhere).
     rows.sort(key=lambda row: (row[1], _Desc(row[2]), -row[0]))
-    return Window([row[0] for row in rows], more)
+    return Window([row[0] for row in rows], more, match)
 
 
 class _Desc:
@@ -156,7 +171,7 @@ class _Desc:
     __hash__ = None  # type: ignore[assignment]
 
 
-def fts_snippets(query: Query, ids: list[int]) -> dict[int, SafeString]:
+def fts_snippets(query: Query, ids: list[int], match: str = "") -> dict[int, SafeString]:
     """SQLite: an escaped, highlighted excerpt per id from FTS5's snippet(): from the text,
     else the description (one query for the page)."""
     if not ids or connection.vendor != "sqlite":
@@ -168,7 +183,7 @@ def fts_snippets(query: Query, ids: list[int]) -> dict[int, SafeString]:
         f"FROM article_fts WHERE article_fts MATCH %s AND rowid IN ({placeholders})"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, (fts_match(query), *ids))
+        cursor.execute(sql, (match or fts_match(query), *ids))
         rows = cursor.fetchall()
     found: dict[int, SafeString] = {}
     for pk, text, description in rows:

@@ -296,7 +296,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
         ids = window.ids[start : start + PER_PAGE]
         if number > 1 and not ids:
             raise Http404("Nincs ilyen oldal.")
-        snippets = fts_snippets(query, ids)
+        snippets = fts_snippets(query, ids, window.match)
         fields = LIST_FIELDS if connection.vendor == "sqlite" else (*LIST_FIELDS, "body_html")
         by_pk = Article.objects.filter(pk__in=ids).with_authors().only(*fields).in_bulk(ids)
         articles = [by_pk[pk] for pk in ids if pk in by_pk]

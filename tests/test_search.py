@@ -234,3 +234,19 @@ def test_postgresql_full_text_stems_and_unaccents(client):
     assert _titles(client, "hozam") == ["Kötvénypiac"]
     assert _titles(client, "chip gyartas") == ["A gyártási kihozatal javítása"]
     assert _titles(client, "chip hozam") == []
+
+
+@pytest.mark.django_db
+def test_whole_words_that_fill_the_window_spare_the_prefix_merge():
+    """A common word fills the window with whole-word matches (read newest first, bounded);
+    the prefix form runs only when they do not fill it."""
+    from blog.search import ranked_window
+
+    now = timezone.now()
+    for i in range(12):
+        make_article(f"Kamat {i:02d}", body="A kamat emelkedik.", date=now - timedelta(days=i + 1))
+    newest = make_article("Kamatok", body="Csak a kamatok.", date=now - timedelta(hours=1))
+    full = ranked_window(parse_query("kamat"), size=10)
+    assert full.more and newest.pk not in full.ids
+    roomy = ranked_window(parse_query("kamat"), size=50)
+    assert newest.pk in roomy.ids and len(roomy.ids) == 13
