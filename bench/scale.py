@@ -3,9 +3,9 @@
 Grows one database to each size in turn (bulk inserts: distinct generated Hungarian bodies,
 rendered to HTML here, 40 authors, 60 tags, two tags and one or two authors an article) and
 measures every page in-process with the page cache OFF (the view runs every time): median
-milliseconds of `--repeat` warm requests, and the number of queries of one request. Then the
-ratio largest ÷ smallest. Finally, with the page cache ON: an editor's withdraw (the admin's
-bulk action) to the first 404 an anonymous reader gets.
+CPU and wall milliseconds of `--repeat` warm requests, the number of queries of one request,
+and the CPU ratio largest ÷ smallest. Finally, with the page cache ON: an editor's withdraw
+(the admin's bulk action) to the first 404 an anonymous reader gets.
 
     .venv/bin/python bench/scale.py                       # SQLite: 1,000 / 10,000 / 100,000
     .venv/bin/python bench/scale.py --sizes 1000,10000    # fewer
@@ -192,7 +192,9 @@ def grow(target: int, now) -> None:
         )
 
 
-def measure(client, url: str, repeat: int) -> tuple[float, int, int]:
+def measure(client, url: str, repeat: int) -> tuple[float, float, int, int]:
+    """Median wall and CPU milliseconds (CPU time of this process, in which SQLite runs too:
+    on a shared machine wall time mostly measures the others), queries, status."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -201,12 +203,13 @@ def measure(client, url: str, repeat: int) -> tuple[float, int, int]:
     with CaptureQueriesContext(connection) as captured:
         client.get(url)
     queries = len(captured.captured_queries)  # before the next request resets the log
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         client.get(url)
         times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), queries, status
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    return statistics.median(times), statistics.median(cpu), queries, status
 
 
 def withdraw_to_404(admin_client) -> tuple[float, int]:
@@ -321,9 +324,12 @@ def main() -> int:
         results[size] = {}
         for name, url in pages.items():
             client = admin if name.startswith("admin") else reader
-            ms, queries, status = measure(client, url, args.repeat)
-            results[size][name] = (ms, queries, status)
-            print(f"  {name:<15} {ms:9.1f} ms  {queries:3d} queries  {status}", flush=True)
+            ms, cpu, queries, status = measure(client, url, args.repeat)
+            results[size][name] = (ms, cpu, queries, status)
+            print(
+                f"  {name:<15} {ms:9.1f} ms wall {cpu:9.1f} ms CPU {queries:3d} queries {status}",
+                flush=True,
+            )
         withdrawals[size] = withdraw_to_404(admin_user)
         print(
             f"  withdraw → 404: {withdrawals[size][0]:.1f} ms, on request "
@@ -332,16 +338,13 @@ def main() -> int:
         )
 
     first, last = sizes[0], sizes[-1]
-    print(
-        "\n| page | "
-        + " | ".join(f"{s:,}" for s in sizes)
-        + f" | {last // first}× ÷ 1× | queries |"
-    )
+    header = " | ".join(f"{s:,}" for s in sizes)
+    print(f"\n| page (CPU ms, wall ms) | {header} | CPU {last // first}× ÷ 1× | queries |")
     print("| --- | " + " | ".join("---:" for _ in sizes) + " | ---: | ---: |")
     for name in results[first]:
-        cells = [f"{results[s][name][0]:.1f}" for s in sizes]
-        ratio = results[last][name][0] / max(results[first][name][0], 0.001)
-        queries = "/".join(str(results[s][name][1]) for s in sizes)
+        cells = [f"{results[s][name][1]:.1f} ({results[s][name][0]:.0f})" for s in sizes]
+        ratio = results[last][name][1] / max(results[first][name][1], 0.001)
+        queries = "/".join(str(results[s][name][2]) for s in sizes)
         print(f"| {name} | " + " | ".join(cells) + f" | {ratio:.2f} | {queries} |")
     print(
         "| withdraw → first 404 | "
