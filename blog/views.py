@@ -254,7 +254,7 @@ def _owner_page(request: HttpRequest, template: str, name: str, owner, match, em
 
 
 @require_safe
-@conditional()
+@conditional(slug_kwarg="slug")
 def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
     author = get_object_or_404(Author, slug=slug)
     bylines = Byline.objects.filter(article=OuterRef("pk"), author=author)
@@ -269,7 +269,7 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-@conditional()
+@conditional(slug_kwarg="slug")
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tag = get_object_or_404(Tag, slug=slug)
     tagged = Article.tags.through.objects.filter(article=OuterRef("pk"), tag=tag)

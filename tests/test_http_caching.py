@@ -228,8 +228,9 @@ def test_rerender_changes_the_validators(client, article):
     assert again.headers["ETag"] not in {first.headers["ETag"], stale.headers["ETag"]}
 
 
-def test_unknown_slug_is_404_even_for_a_wildcard_or_a_future_date(client, article):
-    assert client.get("/cikk/nincs/", HTTP_IF_NONE_MATCH="*").status_code == 404
+@pytest.mark.parametrize("url", ["/cikk/nincs/", "/szerzo/nincs/", "/cimke/nincs/"])
+def test_unknown_slug_is_404_even_for_a_wildcard_or_a_future_date(client, article, url):
+    assert client.get(url, HTTP_IF_NONE_MATCH="*").status_code == 404
     assert (
         client.get(
             "/cikk/nincs/", HTTP_IF_MODIFIED_SINCE="Fri, 01 Jan 2100 00:00:00 GMT"
