@@ -33,3 +33,16 @@ def seed_path() -> Path:
 @pytest.fixture
 def seed_text(seed_path) -> str:
     return seed_path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Tests run with the production page cache (config/page_cache.py): nothing one test
+    cached may answer another."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+    yield
+    for cache in caches.all():
+        cache.clear()

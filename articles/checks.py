@@ -76,22 +76,53 @@ class _OtherArticle:
         return self.released and self.date <= timezone.now()
 
 
+# Candidates for a near-duplicate description come from these index lookups: the same
+# normalised text, or the same first or last words (a small edit keeps one end intact).
+ANCHOR_WORDS = 5
+# A description's opening words may be a house phrase shared by many: look at this many.
+MAX_DUPLICATE_CANDIDATES = 50
+
+
 @dataclass
 class CheckContext:
-    """Facts about the other articles, loaded once for a batch of checks."""
+    """Facts about the other articles a batch of checks needs, looked up by index (why: the
+    admin list and every save check articles; loading every article per check grows with the
+    archive). `load()` is one query for the whole batch: the linked slugs, and the articles
+    whose description key or first/last words equal one of the batch's."""
 
     articles: list[_OtherArticle] = field(default_factory=list)
 
     @classmethod
-    def load(cls, slugs: Iterable[str] | None = None) -> CheckContext:
-        """One query: every article's slug, title, description and public state; with `slugs`,
-        only those articles (enough for the link checks: the importer's release gate)."""
+    def load(
+        cls, batch: Iterable[Article] = (), *, slugs: Iterable[str] | None = None
+    ) -> CheckContext:
+        """One indexed query for what the checks of `batch` compare with: the articles their
+        bodies link to (plus `slugs`, when a caller knows them already) and those whose
+        description may repeat one of theirs. Never all articles."""
+        from django.db.models import Q
+
         from articles.models import Article
 
-        query = Article.objects.order_by()
-        if slugs is not None:
-            query = query.filter(slug__in=list(slugs))
-        rows = query.values_list("pk", "slug", "title", "description", "released", "date")
+        wanted: set[str] = set(slugs or ())
+        keys: set[str] = set()
+        for article in batch:
+            wanted.update(linked_slugs(_rendered_for(article).links))
+            keys.update(k for k in description_keys(article.description) if k)
+        if not wanted and not keys:
+            return cls()
+        condition = Q(slug__in=sorted(wanted)) if wanted else Q(pk__in=[])
+        if keys:
+            ordered = sorted(keys)
+            condition |= (
+                Q(description_key__in=ordered)
+                | Q(description_head__in=ordered)
+                | Q(description_tail__in=ordered)
+            )
+        rows = (
+            Article.objects.filter(condition)
+            .order_by()
+            .values_list("pk", "slug", "title", "description", "released", "date")
+        )
         return cls(
             articles=[
                 _OtherArticle(pk, slug, title, normalise_description(desc), released, date)
@@ -103,6 +134,42 @@ class CheckContext:
         if not hasattr(self, "_by_slug"):
             self._by_slug = {other.slug: other for other in self.articles}
         return self._by_slug
+
+    def description_candidates(self, normalised: str) -> list[_OtherArticle]:
+        """Articles whose description could be a (near) copy of `normalised`: exact ones
+        first, then those sharing its first or last words (at most a bounded number)."""
+        _key, head, tail = _keys_of_normalised(normalised)
+        exact = [o for o in self.articles if o.description == normalised]
+        near = [
+            o
+            for o in self.articles
+            if o.description != normalised
+            and o.description
+            and ({head, tail} & set(_keys_of_normalised(o.description)[1:]))
+        ]
+        return exact + near[:MAX_DUPLICATE_CANDIDATES]
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest() if text else ""
+
+
+def _keys_of_normalised(normalised: str) -> tuple[str, str, str]:
+    words = normalised.split()
+    return (
+        _digest(normalised),
+        _digest(" ".join(words[:ANCHOR_WORDS])),
+        _digest(" ".join(words[-ANCHOR_WORDS:])),
+    )
+
+
+def description_keys(description: str) -> tuple[str, str, str]:
+    """(whole, first words, last words) digests of the normalised description."""
+    return _keys_of_normalised(normalise_description(description))
+
+
+def description_key(description: str) -> str:
+    return description_keys(description)[0]
 
 
 def normalise_description(text: str) -> str:
@@ -348,7 +415,7 @@ def _check_description(article: Article, context: CheckContext) -> list[Finding]
     mine = normalise_description(description)
     matcher = difflib.SequenceMatcher(None, autojunk=False)
     matcher.set_seq2(mine)
-    for other in context.articles:
+    for other in context.description_candidates(mine):
         if other.pk == article.pk or not other.description:
             continue
         matcher.set_seq1(other.description)
@@ -542,7 +609,7 @@ def check_article(
     (and one for the byline unless prefetched, or `authors` is given: the admin form checks the
     bylines it is about to save)."""
     if context is None:
-        context = CheckContext.load()
+        context = CheckContext.load([article])
     if rendered is None:
         rendered = _rendered_for(article)
     body = article.body or ""
@@ -572,8 +639,54 @@ def check_articles(articles: Iterable[Article]) -> dict[int, list[Finding]]:
     prefetch_related_objects(
         articles, Prefetch("bylines", queryset=Byline.objects.select_related("author"))
     )
-    context = CheckContext.load()
+    context = CheckContext.load(articles)
     return {article.pk: check_article(article, context=context) for article in articles}
+
+
+def store_findings(article: Article, rendered: Rendered | None = None) -> list[Finding]:
+    """Check `article` and keep the findings on it (saved with the row by the caller), so the
+    admin list shows counts without checking anything per view."""
+    findings = check_article(article, rendered)
+    apply_findings(article, findings)
+    return findings
+
+
+# The Article fields store_findings() / apply_findings() set.
+STORED_FIELDS = (
+    "findings",
+    "finding_errors",
+    "finding_warnings",
+    "description_key",
+    "description_head",
+    "description_tail",
+)
+
+
+def apply_findings(article: Article, findings: list[Finding]) -> None:
+    """Set the stored-findings fields of `article` (the caller writes the row)."""
+    article.findings = [
+        {"level": f.level, "code": f.code, "message": str(f.message)} for f in findings
+    ]
+    article.finding_errors = sum(1 for f in findings if f.is_error)
+    article.finding_warnings = len(findings) - article.finding_errors
+    keys = description_keys(article.description)
+    article.description_key, article.description_head, article.description_tail = keys
+
+
+def write_findings(article: Article, findings: list[Finding]) -> None:
+    """Store findings computed after the row was saved: the bylines are written after the
+    article's own row (admin inlines, the importer), so what save() stored may predate them."""
+    apply_findings(article, findings)
+    type(article).objects.filter(pk=article.pk).update(
+        **{name: getattr(article, name) for name in STORED_FIELDS}
+    )
+
+
+def stored_findings(article: Article) -> list[Finding] | None:
+    """The findings kept on the row, or None when the article was never checked."""
+    if article.finding_errors is None:
+        return None
+    return [Finding(f["level"], f["code"], f["message"]) for f in article.findings or []]
 
 
 def has_errors(findings: Iterable[Finding]) -> bool:

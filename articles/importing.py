@@ -44,7 +44,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from articles.checks import CheckContext, Finding, check_article, has_errors
+from articles.checks import CheckContext, Finding, check_article, has_errors, write_findings
 from articles.frontmatter import (
     ARTICLE_SUFFIXES,
     KNOWN_KEYS,
@@ -796,26 +796,23 @@ class Importer:
             article.imported_version = article.version
         self._set_authors(article, source.authors, replace=not created)
         self._set_tags(article, source.tags, replace=not created)
-        held = source.released and self._release_gate(article, rendered, prepared)
+        # On the written rows, bylines included (save() checked before they existed).
+        findings = check_article(article, rendered, context=CheckContext.load([article]))
+        write_findings(article, findings)
+        held = source.released and self._release_gate(article, findings, prepared)
         reversion.add_to_revision(article)  # with its bylines (registered in articles.admin)
         reversion.set_comment(f"{IMPORT_COMMENT_PREFIX}{prepared.key}")
         if held:
             return HELD
         return CREATED if created else UPDATED
 
-    def _release_gate(
-        self, article: Article, rendered: Rendered | None, prepared: _Prepared
-    ) -> bool:
+    def _release_gate(self, article: Article, findings: list[Finding], prepared: _Prepared) -> bool:
         """The same gate as the admin's: editorial errors keep a released file unpublished.
 
         Runs on the written rows (bylines included, as the checks read them), inside the
         file's transaction; a held article is set back to a draft with a bare UPDATE (no new
         version: the text is as imported). True when held."""
         outcome = prepared.outcome
-        # Only the articles this one links to: the errors that depend on other articles are
-        # the link checks; loading every article for every file would make a run quadratic.
-        context = CheckContext.load(slugs=_linked_slugs(article.body))
-        findings = check_article(article, rendered, context=context)
         if self.dry_run:  # the images a real run would store are not in the storage
             names = [image.storage_name for image in prepared.checked.values()]
             stored = {*names, *(self.storage.url(name) for name in names)}
@@ -931,15 +928,6 @@ def os_error_message(exc: OSError, what: str) -> str:
         return f"{what} is a folder, not a file"
     reason = exc.strerror or str(exc)
     return f"{what} cannot be read: {reason.lower()}; check the path and try again"
-
-
-_ARTICLE_LINK = re.compile(r"/cikk/([-\w%]+)")
-
-
-def _linked_slugs(body: str) -> set[str]:
-    """Every slug a body may link to (a superset of what the link checks find)."""
-    found = set(_ARTICLE_LINK.findall(body))
-    return found | {unquote(slug) for slug in found}
 
 
 def _about_stored_image(finding: Finding, urls: set[str]) -> bool:

@@ -17,6 +17,18 @@ if TYPE_CHECKING:
     from articles.render import Rendered
 
 
+def plain_text_of(body_html: str) -> str:
+    """The text a reader sees, for the full-text index and its snippets. From the stored HTML
+    (the renderer's own plain text drops a "<" written in the text); \x02/\x03 mark snippet
+    matches (blog.search), so they never belong to the text."""
+    import html
+
+    from django.utils.html import strip_tags
+
+    text = " ".join(html.unescape(strip_tags(body_html)).split())
+    return text.replace("\x02", " ").replace("\x03", " ")
+
+
 class Author(models.Model):
     name = models.CharField(_("név"), max_length=200)
     # Matched by slug on import, so "Egri Máté" and "egri mate" are one person.
@@ -114,6 +126,9 @@ class Article(models.Model):
     # Accent-folded, lower-case title + description + text, kept on save for accent-insensitive
     # search on any database ("gyartasi" finds "Gyártási").
     search_text = models.TextField(blank=True, editable=False)
+    # The renderer's plain text as written (accents kept): what SQLite's full-text index
+    # (migration 0007_scale, FTS5) indexes and cuts search snippets from.
+    plain_text = models.TextField(blank=True, editable=False)
     # Words of the rendered text, kept on save, so list pages show the reading time without
     # loading body_html.
     word_count = models.PositiveIntegerField(default=0, editable=False)
@@ -126,6 +141,20 @@ class Article(models.Model):
     # updates), and the importer compares it with imported_version to spot admin edits.
     version = models.PositiveIntegerField(default=1, editable=False)
     imported_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # When the public text (title, description, body, cover) last changed: the sitemap's
+    # lastmod. An imported article's is its own date, not the import run's time.
+    content_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # Editorial findings (articles.checks), computed on save and by check_articles /
+    # rerender_articles, so the admin list reads them instead of checking every row per view.
+    findings = models.JSONField(default=list, blank=True, editable=False)
+    finding_errors = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    finding_warnings = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    # sha256 of the normalised description and of its first and last words (articles.checks):
+    # copied or nearly copied descriptions are found by index lookups, not by reading them all.
+    description_key = models.CharField(max_length=64, blank=True, editable=False)
+    description_head = models.CharField(max_length=64, blank=True, editable=False)
+    description_tail = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(_("létrehozva"), auto_now_add=True)
     updated_at = models.DateTimeField(_("módosítva"), auto_now=True)
 
@@ -143,6 +172,9 @@ class Article(models.Model):
                 fields=["date", "id", "released", "updated_at"], name="article_published_idx"
             ),
             models.Index(fields=["source_path"], name="article_source_idx"),
+            models.Index(fields=["description_key"], name="article_description_idx"),
+            models.Index(fields=["description_head"], name="article_description_head_idx"),
+            models.Index(fields=["description_tail"], name="article_description_tail_idx"),
         ]
 
     def __str__(self) -> str:
@@ -150,8 +182,12 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.render_body()
+        self.refresh_derived()
         if self.pk is not None and not self._state.adding:
             self.version = (self.version or 0) + 1
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, *self.DERIVED_FIELDS}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -178,13 +214,47 @@ class Article(models.Model):
         """Authors in byline order (uses the with_authors() prefetch when present)."""
         return [byline.author for byline in self.bylines.all()]
 
+    # What refresh_derived() writes besides the rendered fields.
+    DERIVED_FIELDS = (
+        "content_changed_at",
+        "content_hash",
+        "description_key",
+        "description_head",
+        "description_tail",
+        "findings",
+        "finding_errors",
+        "finding_warnings",
+    )
+
+    def public_content_hash(self) -> str:
+        """A digest of what a reader sees of this article's own text and cover."""
+        import hashlib
+
+        parts = (self.title, self.description, self.body, self.image.name or "", self.image_source)
+        return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+    def refresh_derived(self) -> None:
+        """Content change time, description key and stored editorial findings (why: the
+        sitemap and the admin list read these instead of recomputing them per request)."""
+        from articles.checks import store_findings
+
+        digest = self.public_content_hash()
+        if digest != self.content_hash or self.content_changed_at is None:
+            imported_new = self._state.adding and bool(self.source_path)
+            now = timezone.now()
+            # A new imported file's last content change is its own date (never in the future
+            # of the import), not the moment of the import run.
+            self.content_changed_at = min(self.date, now) if imported_new else now
+            self.content_hash = digest
+        store_findings(self, self.__dict__.pop("_rendered", None))
+
     def use_rendered(self, body: str, rendered: Rendered) -> None:
         """Let the next save() use a rendering of `body` made elsewhere (the importer's
         worker processes) instead of rendering again; ignored unless self.body is `body`."""
         self._prerendered = (body, rendered)
 
     # What render_body() derives from title, description and body (rerender_articles writes these).
-    RENDERED_FIELDS = ("body_html", "search_text", "word_count", "render_report")
+    RENDERED_FIELDS = ("body_html", "search_text", "plain_text", "word_count", "render_report")
 
     def render_body(self) -> None:
         """Render and sanitize the Markdown once, here, so readers get stored HTML."""
@@ -193,6 +263,7 @@ class Article(models.Model):
 
         given = self.__dict__.pop("_prerendered", None)
         rendered = given[1] if given and given[0] == self.body else render(self.body)
+        self._rendered = rendered  # for the editorial findings stored by save()
         # Idempotent; for a rendering made ahead of the write (importer workers), before its
         # images were stored, this is what adds their srcsets.
         self.body_html = responsive_images(rendered.html)
@@ -201,6 +272,7 @@ class Article(models.Model):
         # The renderer's own plain text: parsing 30 KB of HTML again costs ~8 ms.
         text = rendered.text
         self.search_text = fold_accents(f"{self.title}\n{self.description}\n{text}").lower()
+        self.plain_text = plain_text_of(self.body_html)
 
 
 class Byline(models.Model):
@@ -285,3 +357,22 @@ class ShareLink(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class ContentVersion(models.Model):
+    """One row: the site's content version, moved by every write that can change a public page.
+
+    Database triggers (migration 0007_scale) bump it in the writing transaction itself, whatever
+    writes: the admin, a queryset update, the importer's bulk inserts, raw SQL. Readers' cache
+    keys, ETags and Last-Modified derive from it (blog/caching.py), so the first request after
+    a commit, in any worker on any app server, sees the change. See articles/versioning.py."""
+
+    value = models.BigIntegerField(default=1)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tartalomváltozat")
+        verbose_name_plural = _("tartalomváltozatok")
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models.signals import post_save, pre_delete
+from django.db.models.signals import post_save
 from django.dispatch import receiver
-from django.utils import timezone
 
-from articles.models import Article, Author, Tag
+from articles.models import Article
 from articles.renditions import make_renditions_on_commit, missing_renditions
 
 
@@ -24,16 +23,6 @@ def cover_renditions(sender, instance: Article, raw: bool = False, **kwargs) -> 
         make_renditions_on_commit(name, storage, width=instance.image_width)
 
 
-@receiver(post_save, sender=Author, dispatch_uid="articles.author_touches_articles")
-@receiver(post_save, sender=Tag, dispatch_uid="articles.tag_touches_articles")
-@receiver(pre_delete, sender=Tag, dispatch_uid="articles.tag_delete_touches_articles")
-def touch_articles(sender, instance: Author | Tag, raw: bool = False, **kwargs) -> None:
-    """Renaming an author or a tag changes every page that shows their articles (bylines,
-    tag links, feeds); bumping those articles' `updated_at` changes the readers' HTTP
-    validators (blog/caching.py), so browsers and proxies fetch the new pages.
-
-    A bare UPDATE: no re-render, no `version` bump (the article's text did not change)."""
-    if raw or instance.pk is None:
-        return
-    relation = "authors" if isinstance(instance, Author) else "tags"
-    Article.objects.filter(**{relation: instance}).update(updated_at=timezone.now())
+# Renaming or deleting an author or a tag changes every page that shows their articles: the
+# database triggers of migration 0007_scale move the site content version in that same
+# transaction (articles.versioning), so no article row needs touching.

@@ -1,95 +1,265 @@
-"""HTTP validators (ETag, Last-Modified) for reader pages, from one cheap aggregate query.
+"""Freshness by events: one content state behind every reader page's cache key and validators.
 
-Every public page depends on the set of published articles (lists, previous/next, related,
-feeds), so the validators come from `max(updated_at)`, `max(date)` (a scheduled article going
-live changes the lists without a save) and the count (a deletion or withdrawal changes it).
-Saving an article bumps `updated_at`, so every page that could show it revalidates.
+Why: a timer (max-age, cache TTL) is what made the site both slow (nothing could be kept long)
+and wrong (a withdrawn article stayed up until the timer ran out). Instead every cached page,
+ETag and Last-Modified derive from:
 
-Draft previews never get validators: the view marks them never-cache instead.
+- the site content version (articles.versioning): moved by database triggers in the same
+  transaction as any write that can change a public page;
+- the newest live article's date and the next scheduled one's: a scheduled article going live
+  changes pages without any write, so the state includes the live edge, and no cached page
+  outlives the next scheduled publication;
+- the build (templates, static files, code; or `CIKK_BUILD`) and the renderer version: a deploy
+  or a new renderer never answers 304 for old HTML.
+
+All of it is one query (`content_state`): a primary-key read and two index probes on
+article_published_idx, whatever the number of articles. Draft previews never get validators.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
+import os
 from collections.abc import Callable
-from functools import wraps
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache, wraps
+from pathlib import Path
+from urllib.parse import urlencode
 
-from django.db.models import Count, Max, Subquery
+from django.conf import settings
+from django.db.models import Subquery
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, quote_etag
 
-from articles.models import Article
+from articles.models import Article, ContentVersion
+from articles.versioning import ROW, bump_content_version
 
-# Bump when templates change in a way that must reach readers holding a cached copy.
-CACHE_VERSION = "1"
-# Browsers and shared caches may reuse a public page this long before revalidating.
-PUBLIC_MAX_AGE = 60
+# Query parameters a reader page reads; any other parameter does not change the page, so it
+# neither splits the cache nor the validators (`?utm_source=…` is the same page).
+PAGE_PARAMETERS = ("oldal", "page", "p", "q")
+ROOT = Path(settings.BASE_DIR)
+# What the build hash covers: everything that shapes a page except the database.
+BUILD_SOURCES = ("templates", "static", "articles", "blog", "config", "locale", "package-lock.json")
+RENDERER_SOURCES = (
+    "articles/render",
+    "articles/rendering.py",
+    "articles/sanitize.py",
+    "articles/preprocess.py",
+    "articles/html_tokenizer.py",
+    "articles/body_images.py",
+    "articles/katex.py",
+    "node_modules/katex/package.json",
+)
+_BUILD_SUFFIXES = {".py", ".html", ".css", ".js", ".json", ".mo", ".svg", ".txt", ".xml"}
 
 
-def published_state(slug: str | None = None) -> dict:
-    """Max updated_at/date and count of published articles (plus one slug's updated_at).
+def _files(paths: tuple[str, ...]) -> list[Path]:
+    found: list[Path] = []
+    for name in paths:
+        path = ROOT / name
+        if path.is_file():
+            found.append(path)
+        elif path.is_dir():
+            found.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file() and p.suffix in _BUILD_SUFFIXES and "__pycache__" not in p.parts
+            )
+    return found
 
-    One query, answered from article_published_idx without reading a row. The slug's
-    updated_at is a scalar subquery through the unique slug index (wrapped in Max only because
-    aggregate() takes aggregates): a `filter=Q(slug=...)` on the aggregate would read every
-    row's slug, i.e. the table."""
-    aggregates = {"updated": Max("updated_at"), "date": Max("date"), "count": Count("pk")}
-    if slug is not None:
-        mine = Article.objects.published().filter(slug=slug).values("updated_at")[:1]
-        aggregates["mine"] = Max(Subquery(mine))
-    return Article.objects.published().aggregate(**aggregates)
+
+def _digest_files(files: list[Path]) -> str:
+    hasher = hashlib.sha256()
+    for path in files:
+        hasher.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return hasher.hexdigest()[:16]
 
 
-def _validators(request: HttpRequest, state: dict) -> tuple[str, int | None]:
-    stamps = [s for s in (state["updated"], state["date"]) if s is not None]
-    last_modified = int(max(stamps).timestamp()) if stamps else None
-    raw = "|".join(
-        [
-            CACHE_VERSION,
-            request.get_full_path(),
-            str(state["updated"] and state["updated"].timestamp()),
-            str(state["date"] and state["date"].timestamp()),
-            str(state["count"]),
-        ]
+@cache
+def build_id() -> tuple[str, int]:
+    """(hash, newest file time) of this deployment, computed once per process.
+
+    `CIKK_BUILD` (e.g. the git commit) replaces the hash where reading the files at start-up is
+    unwanted; the time still comes from the files, as Last-Modified needs one."""
+    files = _files(BUILD_SOURCES)
+    newest = max((int(p.stat().st_mtime) for p in files), default=0)
+    return os.environ.get("CIKK_BUILD") or _digest_files(files), newest
+
+
+@cache
+def renderer_version() -> str:
+    """Changes whenever the Markdown renderer's code (or KaTeX) changes."""
+    return _digest_files(_files(RENDERER_SOURCES))
+
+
+@dataclass(frozen=True)
+class ContentState:
+    version: int
+    changed_at: datetime
+    live: datetime | None  # the newest published article's date
+    upcoming: datetime | None  # the next scheduled publication
+
+    @property
+    def token(self) -> str:
+        """Everything a cached page depends on, as one string."""
+        stamps = [s.timestamp() if s else "-" for s in (self.live, self.upcoming)]
+        return f"{build_id()[0]}.{renderer_version()}.{self.version}.{stamps[0]}.{stamps[1]}"
+
+    def last_modified(self, now: datetime | None = None) -> int | None:
+        """Whole seconds for Last-Modified; None while the newest change is still in the
+        current second (a second change within it would carry the same Last-Modified, and a
+        client holding the first version would get a wrong 304)."""
+        now = now or timezone.now()
+        stamps = [self.changed_at.timestamp(), float(build_id()[1])]
+        if self.live is not None:
+            stamps.append(self.live.timestamp())
+        newest = max(stamps)
+        if now.timestamp() < math.floor(newest) + 1:
+            return None
+        return math.floor(newest)
+
+    def cache_timeout(self, ttl: int, now: datetime | None = None) -> int:
+        """The safety-net TTL, cut at the next scheduled publication."""
+        if self.upcoming is None:
+            return ttl
+        left = (self.upcoming - (now or timezone.now())).total_seconds()
+        return max(0, min(ttl, math.floor(left)))
+
+
+def _query_state() -> ContentState | None:
+    published = Article.objects.published().order_by("-date").values("date")[:1]
+    scheduled = Article.objects.scheduled().order_by("date").values("date")[:1]
+    row = (
+        ContentVersion.objects.filter(pk=ROW)
+        .annotate(live=Subquery(published), upcoming=Subquery(scheduled))
+        .values_list("value", "changed_at", "live", "upcoming")
+        .first()
     )
-    return quote_etag(hashlib.sha256(raw.encode()).hexdigest()[:32]), last_modified
+    return ContentState(*row) if row else None
+
+
+# The state of the request being answered by a `conditional` view, for code that has no
+# request at hand (sitemap classes, feeds).
+_current: ContextVar[ContentState | None] = ContextVar("cikk_content_state", default=None)
+
+
+def content_state(request: HttpRequest | None = None) -> ContentState:
+    """The state for this request: one query, remembered on the request."""
+    if request is None:
+        current = _current.get()
+        if current is not None:
+            return current
+    else:
+        state = getattr(request, "cikk_content_state", None)
+        if state is not None:
+            return state
+    state = _query_state()
+    if state is None:  # the row was removed (a flushed test database): start again
+        bump_content_version()
+        state = _query_state()
+    if request is not None:
+        request.cikk_content_state = state
+    return state
+
+
+def cache_path(request: HttpRequest) -> str:
+    """The request's path with only the parameters reader pages read, the search query
+    normalised as the search page shows it: one cache entry and one ETag per distinct page."""
+    from blog.search import parse_query
+
+    params = []
+    for name in PAGE_PARAMETERS:
+        value = request.GET.get(name)
+        if value is None:
+            continue
+        if name == "q" and request.path == reverse("blog:search"):
+            value = parse_query(value).text
+        params.append((name, value[:300]))
+    return request.path + ("?" + urlencode(params) if params else "")
+
+
+def etag_for(request: HttpRequest, state: ContentState) -> str:
+    raw = f"{state.token}|{cache_path(request)}"
+    return quote_etag(hashlib.sha256(raw.encode()).hexdigest()[:32])
+
+
+def _exact_etag_match(request: HttpRequest, etag: str) -> bool:
+    header = request.headers.get("If-None-Match", "")
+    return etag in (tag.strip() for tag in header.split(","))
 
 
 def conditional(slug_kwarg: str | None = None) -> Callable:
     """Decorate a reader view: answer 304 when the client's copy is current, else add
-    ETag/Last-Modified. With `slug_kwarg`, only a published article gets validators."""
+    ETag/Last-Modified from the content state. With `slug_kwarg` (a page that may not exist or
+    may be a draft), only an exact ETag match is answered before the view runs: `*` or a bare
+    If-Modified-Since must not turn an unknown or withdrawn article's 404 into a 304."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if request.method not in ("GET", "HEAD"):
                 return view(request, *args, **kwargs)
-            slug = kwargs.get(slug_kwarg) if slug_kwarg else None
-            state = published_state(slug)
-            if slug_kwarg and state.get("mine") is None:
-                return view(request, *args, **kwargs)  # a draft, scheduled or unknown slug
-            etag, last_modified = _validators(request, state)
-            response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+            state = content_state(request)
+            etag = etag_for(request, state)
+            last_modified = state.last_modified()
+            response = None
+            if not slug_kwarg:
+                response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+            elif _exact_etag_match(request, etag):
+                response = get_conditional_response(request, etag=etag)
             if response is None:
-                response = view(request, *args, **kwargs)
-            if response.status_code in (200, 304):
-                response.headers["ETag"] = etag
-                if last_modified is not None:
-                    response.headers["Last-Modified"] = http_date(last_modified)
-                _cache_headers(request, response)
+                reset = _current.set(state)
+                try:
+                    response = view(request, *args, **kwargs)
+                finally:
+                    _current.reset(reset)
+                if response.status_code != 200 or _never_cached(response):
+                    return response
+                if slug_kwarg:  # the page exists: now If-Modified-Since may answer
+                    conditional_response = get_conditional_response(
+                        request, etag=etag, last_modified=last_modified
+                    )
+                    response = conditional_response or response
+            add_validators(request, response, etag, last_modified)
             return response
 
+        wrapped.cikk_cacheable = True  # config.page_cache looks only these views up
         return wrapped
 
     return decorator
 
 
-def _cache_headers(request: HttpRequest, response: HttpResponse) -> None:
-    """Public pages are the same for everyone; still, a logged-in editor's responses stay
-    private and a shared cache keys on the cookie, so nothing per-user is ever shared."""
+def _never_cached(response: HttpResponse) -> bool:
+    return "no-store" in response.get("Cache-Control", "")
+
+
+def add_validators(
+    request: HttpRequest, response: HttpResponse, etag: str, last_modified: int | None
+) -> None:
+    response.headers["ETag"] = etag
+    if last_modified is not None:
+        response.headers["Last-Modified"] = http_date(last_modified)
+    cache_headers(request, response)
+
+
+def cache_headers(request: HttpRequest, response: HttpResponse) -> None:
+    """Anonymous readers: `public`, revalidated on every use (`no-cache`) unless the operator
+    accepts some staleness (CIKK_PUBLIC_MAX_AGE): a browser or proxy that kept a copy asks
+    with its ETag and gets a 304 for one query, and a withdrawn article is gone at once.
+    A logged-in editor's responses stay private; Vary: Cookie keeps shared caches apart."""
     patch_vary_headers(response, ("Cookie",))
-    if request.user.is_authenticated:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
         patch_cache_control(response, private=True, no_cache=True)
+        return
+    max_age = getattr(settings, "CIKK_PUBLIC_MAX_AGE", 0)
+    if max_age > 0:
+        patch_cache_control(response, public=True, max_age=max_age)
     else:
-        patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+        patch_cache_control(response, public=True, no_cache=True)

@@ -1,14 +1,14 @@
-"""Search over published articles: title, description and body, ranked, accent-insensitive.
+"""Search over published articles: title, description and text, ranked, accent-insensitive.
 
-PostgreSQL: full-text search with the `hungarian_unaccent` configuration (migration
-0002_search: unaccent + Hungarian stemming), weighted title (A) > description (B) > body (C),
-against the stored, GIN-indexed `search_vector` column (migration 0005_search_vector).
-Elsewhere (SQLite): every folded query term must occur in `Article.search_text` (accent-folded,
-lower-case title + description + text, kept on save); the rank counts where each term first
-occurs (title > description > body), computed in SQL so pagination stays in the database.
+SQLite: the FTS5 index `article_fts` (migration 0007_scale: title, description, plain text;
+tokenizer `unicode61 remove_diacritics 2`, so "gyartasi" finds "Gyártási"), every term a prefix
+("hozam" finds "hozamok"), ranked by bm25 with title (10) > description (4) > text (1), snippets
+from FTS5's `snippet()`. PostgreSQL: full-text search with the `hungarian_unaccent`
+configuration against the stored, GIN-indexed `search_vector` (migrations 0002, 0005).
 
-Snippets are built in Python from the stored HTML of the ten results on the page: the text is
-escaped first and only then are the matches wrapped in <mark>.
+Ranking is bounded (`SEARCH_WINDOW`): the newest `SEARCH_WINDOW` matches are ranked and paged,
+so a word that matches every article costs what a rare one does; the page says when there are
+more matches than that. Snippet text is escaped before the matches are wrapped in <mark>.
 """
 
 from __future__ import annotations
@@ -19,18 +19,25 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Case, Expression, F, IntegerField, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Length, StrIndex
+from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article
+from articles.search_index import SEARCH_CONFIG, StoredVector, tsquery
+from articles.search_index import fts_match as index_match
 from articles.text import fold_accents
 
 MAX_QUERY_LENGTH = 200
+# How many of the newest matches are ranked; pages beyond them are not offered.
+SEARCH_WINDOW = 200
+SNIPPET_TOKENS = 32
+# FTS5 snippet() markers: control characters the stored plain text never holds.
+_OPEN, _CLOSE = "\x02", "\x03"
 MAX_TERMS = 8
 SNIPPET_RADIUS = 90
-SEARCH_CONFIG = "hungarian_unaccent"
 _TERM = re.compile(r"[^\W_]+", re.UNICODE)
 _WEIGHTS = (10, 4, 1)  # a term first found in the title, the description, the body
 
@@ -60,13 +67,136 @@ def parse_query(raw: str | None) -> Query:
 
 
 def search(query: Query) -> QuerySet[Article]:
-    """Published articles matching `query`, best first; empty for an empty query."""
+    """Every published article matching `query`, best first; empty for an empty query.
+    (Unbounded: reader pages use `ranked_window`.)"""
     base = Article.objects.published()
     if query.is_empty:
         return base.none()
     if connection.vendor == "postgresql":
         return _search_postgresql(base, query)
+    if connection.vendor == "sqlite":
+        return _search_sqlite(base, query)
     return _search_portable(base, query)
+
+
+def fts_match(query: Query) -> str:
+    """The FTS5 MATCH expression of `query` (articles.search_index.fts_match)."""
+    return index_match(query.terms)
+
+
+_FTS_RANK = "bm25(article_fts, 10.0, 4.0, 1.0)"
+
+
+def _search_sqlite(base: QuerySet[Article], query: Query) -> QuerySet[Article]:
+    from django.db.models.expressions import RawSQL
+
+    match = fts_match(query)
+    matching = RawSQL("SELECT rowid FROM article_fts WHERE article_fts MATCH %s", (match,))
+    rank = RawSQL(  # noqa: S611  (constant SQL, the query is a bound parameter)
+        f"SELECT {_FTS_RANK} FROM article_fts "  # noqa: S608  (constant SQL, bound parameter)
+        "WHERE article_fts MATCH %s AND rowid = articles_article.id",
+        (match,),
+    )
+    return base.filter(pk__in=matching).annotate(rank=rank).order_by("rank", "-date", "-pk")
+
+
+@dataclass(frozen=True)
+class Window:
+    """The ranked ids of the newest matches (best first), and whether there are more."""
+
+    ids: list[int]
+    more: bool
+    match: str = ""  # SQLite: the MATCH expression that made the window (for snippets)
+
+
+def ranked_window(query: Query, size: int = SEARCH_WINDOW) -> Window:
+    """One query: the newest `size` published matches, ranked. Bounded work whatever the
+    number of matches: the index is read newest first and stops after `size` + 1 rows."""
+    if query.is_empty:
+        return Window([], False)
+    now = timezone.now()
+    if connection.vendor == "sqlite":
+        # Whole words first: when they alone fill the window, the prefix form is not run (a
+        # prefix longer than the prefix indexes makes FTS5 merge every matching word's list,
+        # which grows with the archive). One statement: the count decides which MATCH runs.
+        choose = (
+            "(CASE WHEN (SELECT count(*) FROM (SELECT 1 FROM article_fts "
+            "JOIN articles_article b ON b.id = article_fts.rowid WHERE article_fts MATCH %s "
+            "AND b.released AND b.date <= %s ORDER BY article_fts.rowid DESC LIMIT %s)) > %s "
+            "THEN %s ELSE %s END)"
+        )
+        sql = (
+            f"SELECT article_fts.rowid, {_FTS_RANK}, a.date, {choose} FROM article_fts "  # noqa: S608
+            "JOIN articles_article a ON a.id = article_fts.rowid "
+            f"WHERE article_fts MATCH {choose} AND a.released AND a.date <= %s "
+            "ORDER BY article_fts.rowid DESC LIMIT %s"
+        )
+        when = connection.ops.adapt_datetimefield_value(now)
+        exact = " ".join(f'"{term}"' for term in query.terms)
+        chosen = (exact, when, size + 1, size, exact, fts_match(query))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, (*chosen, *chosen, when, size + 1))
+            fetched = cursor.fetchall()
+        rows = [(pk, rank, str(date)) for pk, rank, date, _match in fetched]
+        match = fetched[0][3] if fetched else fts_match(query)
+    else:
+        qs = search(query).order_by("-pk")
+        rows = [
+            (pk, -(rank or 0), str(date))
+            for pk, rank, date in qs.values_list("pk", "rank", "date")[: size + 1]
+        ]
+        match = ""
+    more = len(rows) > size
+    rows = rows[:size]
+    # Best first; equal ranks newest first (dates as stored sort as text on SQLite, and as
+    # ISO strings elsewhere).
+    rows.sort(key=lambda row: (row[1], _Desc(row[2]), -row[0]))
+    return Window([row[0] for row in rows], more, match)
+
+
+class _Desc:
+    """Sort key wrapper: reverses the order of a string."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __lt__(self, other: _Desc) -> bool:
+        return self.value > other.value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Desc) and self.value == other.value
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def fts_snippets(query: Query, ids: list[int], match: str = "") -> dict[int, SafeString]:
+    """SQLite: an escaped, highlighted excerpt per id from FTS5's snippet(): from the text,
+    else the description (one query for the page)."""
+    if not ids or connection.vendor != "sqlite":
+        return {}
+    marks = f"'{_OPEN}', '{_CLOSE}', '…', {SNIPPET_TOKENS}"
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"SELECT rowid, snippet(article_fts, 2, {marks}), snippet(article_fts, 1, {marks}) "  # noqa: S608
+        f"FROM article_fts WHERE article_fts MATCH %s AND rowid IN ({placeholders})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (match or fts_match(query), *ids))
+        rows = cursor.fetchall()
+    found: dict[int, SafeString] = {}
+    for pk, text, description in rows:
+        chosen = (
+            text if _OPEN in (text or "") else description if _OPEN in (description or "") else text
+        )
+        found[pk] = _marked(chosen or "")
+    return found
+
+
+def _marked(text: str) -> SafeString:
+    escaped = html.escape(text).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
+    return mark_safe(escaped)  # noqa: S308  (escaped above; only our markers become tags)
 
 
 def _search_portable(base: QuerySet[Article], query: Query) -> QuerySet[Article]:
@@ -88,17 +218,7 @@ def _search_portable(base: QuerySet[Article], query: Query) -> QuerySet[Article]
     return qs.annotate(rank=rank).order_by("-rank", "-date", "-pk")
 
 
-class _StoredVector(Expression):
-    """`articles_article.search_vector`: the column migration 0005 adds on PostgreSQL only,
-    which the Article model therefore does not declare."""
-
-    def __init__(self) -> None:
-        from django.contrib.postgres.search import SearchVectorField
-
-        super().__init__(output_field=SearchVectorField())
-
-    def as_sql(self, compiler, connection):
-        return f"{compiler.quote_name_unless_alias(Article._meta.db_table)}.search_vector", []
+_StoredVector = StoredVector  # the name tests and benchmarks know
 
 
 def _search_postgresql(base: QuerySet[Article], query: Query) -> QuerySet[Article]:
@@ -107,7 +227,7 @@ def _search_postgresql(base: QuerySet[Article], query: Query) -> QuerySet[Articl
 
     # Terms are letters and digits only (no tsquery operators), so this raw query is always
     # valid: every term must match, each as a stemmed prefix ("hozam" finds "hozamok").
-    raw = " & ".join(f"{term}:*" for term in query.terms)
+    raw = tsquery(query.terms)
     search_query = SearchQuery(raw, config=SEARCH_CONFIG, search_type="raw")
     return (
         base.alias(search=_StoredVector())

@@ -1,10 +1,9 @@
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from blog import views
 from blog.caching import conditional
 from blog.feeds import LatestArticlesAtomFeed, LatestArticlesFeed
-from blog.sitemaps import SITEMAPS
+from blog.sitemaps import sitemap_index, sitemap_section
 
 app_name = "blog"
 
@@ -16,6 +15,15 @@ urlpatterns = [
     path("kereses/", views.search_view, name="search"),
     path("feed/rss/", conditional()(LatestArticlesFeed()), name="feed_rss"),
     path("feed/atom/", conditional()(LatestArticlesAtomFeed()), name="feed_atom"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap.xml",
+        conditional()(sitemap_index),
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        conditional()(sitemap_section),
+        name="sitemap_section",
+    ),
     path("robots.txt", views.robots_txt, name="robots"),
 ]

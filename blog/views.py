@@ -3,7 +3,11 @@ change permission may preview a draft at its real URL (with a banner, never cach
 
 from __future__ import annotations
 
-from django.core.paginator import InvalidPage, Page, Paginator
+from functools import cached_property
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -12,9 +16,16 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_safe
 
 from articles.models import Article, Author, Byline, Tag
-from blog.caching import conditional
+from blog.caching import conditional, content_state
 from blog.content import absolute_url, analyse_body
-from blog.search import MAX_QUERY_LENGTH, highlight, parse_query, search, snippet
+from blog.search import (
+    MAX_QUERY_LENGTH,
+    fts_snippets,
+    highlight,
+    parse_query,
+    ranked_window,
+    snippet,
+)
 from blog.templatetags.cikk import cover_data, iso, site_name_value
 
 PER_PAGE = 10
@@ -35,18 +46,86 @@ LIST_FIELDS = (
 LINK_FIELDS = ("title", "slug", "date")
 
 
-def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = PER_PAGE) -> Page:
-    """`?oldal=2` (or `?page=2`); anything that is not an existing page is a 404, not a 500."""
+def page_number(request: HttpRequest) -> int:
+    """`?oldal=2` (or `?page=2`); anything that is not a page number is a 404, not a 500."""
     raw = request.GET.get("oldal") or request.GET.get("page") or "1"
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6 or int(raw) < 1:
         raise Http404("Nincs ilyen oldal.")
-    try:
-        return Paginator(queryset, per_page).page(int(raw))
-    except InvalidPage as exc:
-        raise Http404("Nincs ilyen oldal.") from exc
+    return int(raw)
 
 
-def canonical_for(path: str, page: Page) -> str:
+class _Total:
+    """A list's total, counted at most once per content state (kept in the cache): the
+    pagination and "N cikk" lines read it, never a COUNT per request."""
+
+    def __init__(self, request: HttpRequest, scope: str, queryset: QuerySet, per_page: int):
+        self._request, self._scope, self._queryset = request, scope, queryset
+        self.per_page = per_page
+
+    @cached_property
+    def count(self) -> int:
+        state = content_state(self._request)
+        key = f"cikk-count:{state.token}:{self._scope}"
+        value = cache.get(key)
+        if value is None:
+            value = self._queryset.order_by().count()
+            cache.set(key, value, state.cache_timeout(settings.CACHE_MIDDLEWARE_SECONDS) or 1)
+        return value
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.per_page))
+
+
+class ListPage:
+    """One page of a list, read as `per_page + 1` rows: whether an older page exists comes
+    from the extra row, so no page costs a COUNT over the archive (the Page interface the
+    templates use: number, object_list, has_next/has_previous, paginator.count)."""
+
+    def __init__(
+        self, rows: list, number: int, paginator: _Total | _Known, more: bool | None = None
+    ) -> None:
+        per_page = paginator.per_page
+        self.object_list = rows[:per_page]
+        self._more = len(rows) > per_page if more is None else more
+        self.number = number
+        self.paginator = paginator
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+    def has_next(self) -> bool:
+        return self._more
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self._more or self.number > 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+def paginate(
+    request: HttpRequest, queryset: QuerySet, scope: str, per_page: int = PER_PAGE
+) -> ListPage:
+    """The requested page of `queryset` (ordered, newest first); a page past the end is a 404."""
+    number = page_number(request)
+    start = (number - 1) * per_page
+    rows = list(queryset[start : start + per_page + 1])
+    if number > 1 and not rows:
+        raise Http404("Nincs ilyen oldal.")
+    return ListPage(rows, number, _Total(request, scope, queryset, per_page))
+
+
+def canonical_for(path: str, page: ListPage) -> str:
     """Absolute canonical URL of a list page: `/` for the first page, `/?oldal=N` after."""
     return absolute_url(path if page.number == 1 else f"{path}?oldal={page.number}")
 
@@ -58,7 +137,7 @@ def _listing(queryset: QuerySet[Article]) -> QuerySet[Article]:
 @require_safe
 @conditional()
 def home(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, _listing(Article.objects.published()))
+    page = paginate(request, _listing(Article.objects.published()), "home")
     return render(
         request,
         "blog/home.html",
@@ -161,8 +240,9 @@ def _json_ld(article: Article, authors: list[Author], context: dict) -> dict:
 
 def _owner_page(request: HttpRequest, template: str, name: str, owner, match, empty: str):
     """An author's or a tag's page: its published articles, paginated; 404 when it has none."""
-    page = paginate(request, _listing(Article.objects.published().filter(Exists(match))))
-    if not page.paginator.count:
+    scope = f"{name}:{owner.pk}"
+    page = paginate(request, _listing(Article.objects.published().filter(Exists(match))), scope)
+    if not page.object_list:
         raise Http404(empty)
     context = {
         name: owner,
@@ -174,7 +254,7 @@ def _owner_page(request: HttpRequest, template: str, name: str, owner, match, em
 
 
 @require_safe
-@conditional()
+@conditional(slug_kwarg="slug")
 def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
     author = get_object_or_404(Author, slug=slug)
     bylines = Byline.objects.filter(article=OuterRef("pk"), author=author)
@@ -189,7 +269,7 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-@conditional()
+@conditional(slug_kwarg="slug")
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tag = get_object_or_404(Tag, slug=slug)
     tagged = Article.tags.through.objects.filter(article=OuterRef("pk"), tag=tag)
@@ -199,20 +279,45 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+@conditional()
 def search_view(request: HttpRequest) -> HttpResponse:
-    """`/kereses/?q=`: never a 500, whatever the query (empty, huge, NUL bytes, markup)."""
+    """`/kereses/?q=`: never a 500, whatever the query (empty, huge, NUL bytes, markup).
+
+    The newest SEARCH_WINDOW matches are ranked (one bounded query), the page's ten rows read
+    by primary key, snippets from the index. Cacheable: the page cache keys it by the
+    normalised query and the content state (blog.caching.cache_path)."""
     raw = request.GET.get("q", "")
     query = parse_query(raw)
     context: dict = {"query": query, "truncated": len(raw) > MAX_QUERY_LENGTH}
     if not query.is_empty:
-        # body_html too: the snippet is cut from the article's text.
-        results = search(query).with_authors().only(*LIST_FIELDS, "body_html")
-        page = paginate(request, results)
-        for article in page.object_list:
+        number = page_number(request)
+        window = ranked_window(query)
+        start = (number - 1) * PER_PAGE
+        ids = window.ids[start : start + PER_PAGE]
+        if number > 1 and not ids:
+            raise Http404("Nincs ilyen oldal.")
+        snippets = fts_snippets(query, ids, window.match)
+        fields = LIST_FIELDS if connection.vendor == "sqlite" else (*LIST_FIELDS, "body_html")
+        by_pk = Article.objects.filter(pk__in=ids).with_authors().only(*fields).in_bulk(ids)
+        articles = [by_pk[pk] for pk in ids if pk in by_pk]
+        for article in articles:
             article.title_html = highlight(article.title, query.terms)
-            article.snippet = snippet(article, query.terms)
-        context.update(page=page, articles=page.object_list)
+            article.snippet = snippets.get(article.pk) or snippet(article, query.terms)
+        total = _Known(len(window.ids), PER_PAGE)
+        page = ListPage(articles, number, total, more=start + PER_PAGE < len(window.ids))
+        context.update(page=page, articles=articles, more_than_window=window.more)
     return render(request, "blog/search.html", context)
+
+
+class _Known:
+    """A total already known (the search window's length)."""
+
+    def __init__(self, count: int, per_page: int) -> None:
+        self.count, self.per_page = count, per_page
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.per_page))
 
 
 @require_safe

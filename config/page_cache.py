@@ -1,42 +1,110 @@
-"""Whole-page cache for anonymous readers, built on Django's cache middleware.
+"""Whole-page cache for anonymous readers, keyed by the content state (blog/caching.py).
 
-Why: a reader page costs 10-50 ms of Python (queries, template), a static file well under one;
-at 64 concurrent readers that is the difference between dozens and hundreds of pages a second
-(bench/serve.py). The reader pages already declare themselves `Cache-Control: public,
-max-age=60` (blog/caching.py), so any proxy or CDN may serve them that long: this keeps the same
-promise inside the app, and never more (Django takes the timeout from the response's max-age).
+Why: a reader page costs milliseconds of Python (queries, template), a static file well under
+one. The key holds the site content version (moved by the database in the same transaction as
+any write), the live edge of scheduled articles, the build and the renderer version; so the
+first request after an editor's commit, in any worker on any app server sharing the cache, gets
+the new page, and the TTL (CACHE_MIDDLEWARE_SECONDS, cut at the next scheduled publication) is
+only a safety net. A hit costs the one state query, and answers 304 to a client whose ETag or
+If-Modified-Since is current, exactly as the view would.
 
-What is never cached: anything but GET/HEAD with status 200; responses marked private or
-no-cache (the admin, draft previews, login pages); responses that set a cookie; and every request
-that carries a session cookie, so an editor who just saved an article sees it at once. The key
-follows the response's Vary headers (Cookie) as Django's middleware does.
+Only views decorated with blog.caching.conditional are looked up (the admin, static redirects
+and robots.txt cost no state query). What is never cached: anything but GET/HEAD answered 200
+with an ETag and `public`; responses marked private or no-store (draft previews); responses
+that set a cookie; and every request that carries a session cookie, so an editor always sees
+the live page.
+Parameters reader pages do not read do not split the cache (blog.caching.cache_path).
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
+
 from django.conf import settings
+from django.core.cache import caches
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
-from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
+from django.urls import Resolver404, resolve
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+
+from blog.caching import cache_path, content_state
+
+# Headers that belong to one response, or that the middleware recomputes when serving a hit.
+_NOT_STORED = {"set-cookie", "last-modified", "date", "content-length"}
 
 
 def _has_session(request: HttpRequest) -> bool:
     return settings.SESSION_COOKIE_NAME in request.COOKIES
 
 
-class UpdatePageCacheMiddleware(UpdateCacheMiddleware):
-    """Stores anonymous readers' pages; goes above SessionMiddleware."""
+def page_key(request: HttpRequest, token: str) -> str | None:
+    """The cache key of this request's page, or None when it must not be cached."""
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return None
+    where = f"{request.scheme}://{host}{cache_path(request)}"
+    return f"cikk-page:{token}:{hashlib.sha256(where.encode()).hexdigest()}"
 
-    def _should_update_cache(self, request: HttpRequest, response: HttpResponse) -> bool:
-        if _has_session(request) or response.cookies:
-            return False
-        return super()._should_update_cache(request, response)
+
+def _storable(response: HttpResponse) -> bool:
+    control = response.get("Cache-Control", "")
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and "ETag" in response
+        and "public" in control
+        and "private" not in control
+        and "no-store" not in control
+    )
 
 
-class FetchPageCacheMiddleware(FetchFromCacheMiddleware):
-    """Answers anonymous readers from the cache; goes after the middleware that sets Vary."""
+class PageCacheMiddleware:
+    """Goes above SessionMiddleware: a hit skips sessions, CSRF, auth and messages."""
 
-    def process_request(self, request: HttpRequest) -> HttpResponse | None:
-        if _has_session(request):
-            request._cache_update_cache = False
-            return None
-        return super().process_request(request)
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.cache = caches[getattr(settings, "CACHE_MIDDLEWARE_ALIAS", "default")]
+        self.ttl = settings.CACHE_MIDDLEWARE_SECONDS
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD") or _has_session(request):
+            return self.get_response(request)
+        try:
+            view = resolve(request.path_info).func
+        except Resolver404:
+            return self.get_response(request)
+        if not getattr(view, "cikk_cacheable", False):  # only blog.caching.conditional views
+            return self.get_response(request)
+        state = content_state(request)
+        key = page_key(request, state.token)
+        if key is None:
+            return self.get_response(request)
+        entry = self.cache.get(key)
+        if entry is not None:
+            return self._serve(request, entry, state.last_modified())
+        response = self.get_response(request)
+        if request.method == "GET" and _storable(response):
+            timeout = state.cache_timeout(self.ttl)
+            if timeout > 0:
+                headers = {k: v for k, v in response.items() if k.lower() not in _NOT_STORED}
+                self.cache.set(key, (response.content, headers), timeout)
+        return response
+
+    @staticmethod
+    def _serve(
+        request: HttpRequest, entry: tuple[bytes, dict], last_modified: int | None
+    ) -> HttpResponse:
+        content, headers = entry
+        etag = headers.get("ETag")
+        conditional = get_conditional_response(request, etag=etag, last_modified=last_modified)
+        response = conditional or HttpResponse(content)
+        for name, value in headers.items():
+            if conditional is None or name.lower() != "content-type":
+                response.headers[name] = value
+        if last_modified is not None:
+            response.headers["Last-Modified"] = http_date(last_modified)
+        return response

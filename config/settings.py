@@ -106,11 +106,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "config.page_cache.UpdatePageCacheMiddleware",
-    # Right below its partner: a cached page for an anonymous reader skips every middleware
-    # below (sessions, CSRF, auth, messages) both ways. The cache key follows the Vary headers
-    # learnt when the page was stored (the reader views send Vary: Cookie themselves).
-    "config.page_cache.FetchPageCacheMiddleware",
+    # Above the session middleware: a cached page for an anonymous reader skips every
+    # middleware below (sessions, CSRF, auth, messages) both ways; keyed by the content state.
+    "config.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -121,9 +119,12 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# Anonymous readers' pages are served from CACHES for as long as they declare (max-age, 60 s on
-# reader pages); CIKK_PAGE_CACHE=0 switches this off (config/page_cache.py).
-CACHE_MIDDLEWARE_SECONDS = 60
+# Anonymous readers' pages are served from CACHES until the content changes (the key holds the
+# content version: config/page_cache.py); this TTL is only a safety net. CIKK_PAGE_CACHE=0
+# switches the page cache off. Browsers and proxies revalidate every use (ETag, 304) unless
+# CIKK_PUBLIC_MAX_AGE lets them keep a page that many seconds without asking.
+CACHE_MIDDLEWARE_SECONDS = env_int("CIKK_PAGE_CACHE_SECONDS", 3600)
+CIKK_PUBLIC_MAX_AGE = env_int("CIKK_PUBLIC_MAX_AGE", 0)
 CACHE_MIDDLEWARE_KEY_PREFIX = "page"
 if not env_bool("CIKK_PAGE_CACHE", True):
     MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("config.page_cache.")]

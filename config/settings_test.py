@@ -26,6 +26,5 @@ AXES_ENABLED = False
 # Tests never run collectstatic: let WhiteNoise look files up as they are asked for instead of
 # warning at start-up that STATIC_ROOT does not exist.
 WHITENOISE_AUTOREFRESH = True
-# A page cached by one test must never answer another: the page cache is tested on its own
-# (tests/test_security_headers.py) with the middleware put back through the settings fixture.
-MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("config.page_cache.")]  # noqa: F405
+# The production middleware stack, page cache included: tests see what readers get. A page
+# cached by one test never answers another: conftest.py clears the cache around every test.

@@ -1,6 +1,7 @@
 """RSS 2.0, Atom and the sitemap, parsed as XML: published articles only, absolute URLs,
 the full sanitized body, every author."""
 
+import io
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
@@ -99,18 +100,31 @@ def test_empty_feeds_are_valid(client, db):
         ET.fromstring(response.content)
 
 
+def _sitemap_entries(client) -> dict[str, str | None]:
+    """Every URL of every section the sitemap index lists, with its lastmod."""
+    index = client.get("/sitemap.xml")
+    assert index.status_code == 200
+    root = ET.fromstring(index.content)
+    assert root.tag == f"{{{NS['sm']}}}sitemapindex"
+    entries = {}
+    for location in root.findall("sm:sitemap/sm:loc", NS):
+        path = location.text.removeprefix(SITE)
+        section = client.get(path)
+        assert section.status_code == 200, path
+        for url in ET.fromstring(section.content).findall("sm:url", NS):
+            entries[url.findtext("sm:loc", namespaces=NS)] = url.findtext(
+                "sm:lastmod", namespaces=NS
+            )
+    return entries
+
+
 def test_sitemap(client, articles):
-    response = client.get("/sitemap.xml")
-    assert response.status_code == 200
-    root = ET.fromstring(response.content)
-    entries = {
-        url.findtext("sm:loc", namespaces=NS): url.findtext("sm:lastmod", namespaces=NS)
-        for url in root.findall("sm:url", NS)
-    }
+    entries = _sitemap_entries(client)
     first = articles[0]
+    first.refresh_from_db()
     assert (
         entries[f"{SITE}/cikk/elso-cikk/"]
-        == timezone.localtime(first.updated_at).date().isoformat()
+        == timezone.localtime(first.content_changed_at).date().isoformat()
     )
     assert f"{SITE}/" in entries
     assert f"{SITE}/cikk/masodik-cikk/" in entries
@@ -118,6 +132,36 @@ def test_sitemap(client, articles):
     assert f"{SITE}/cimke/chipek/" in entries
     assert not any("rejtett" in loc or "holnapi" in loc for loc in entries)
     assert len(entries) == 1 + 2 + 3 + 1  # home, articles, authors, tags
+
+
+def test_sitemap_sections_are_paged(client, articles, monkeypatch):
+    from blog.sitemaps import ArticleSitemap
+
+    monkeypatch.setattr(ArticleSitemap, "limit", 1)
+    root = ET.fromstring(client.get("/sitemap.xml").content)
+    locations = [loc.text for loc in root.findall("sm:sitemap/sm:loc", NS)]
+    assert f"{SITE}/sitemap-articles.xml" in locations
+    assert f"{SITE}/sitemap-articles.xml?p=2" in locations
+    first = ET.fromstring(client.get("/sitemap-articles.xml").content)
+    second = ET.fromstring(client.get("/sitemap-articles.xml?p=2").content)
+    assert len(first.findall("sm:url", NS)) == len(second.findall("sm:url", NS)) == 1
+    assert client.get("/sitemap-articles.xml?p=3").status_code == 404
+
+
+def test_sitemap_lastmod_is_the_content_change_not_the_import_run(client, db, tmp_path, settings):
+    from django.core.management import call_command
+
+    settings.CIKK_SITE_URL = SITE
+
+    source = tmp_path / "regi.md"
+    source.write_text(
+        '---\ntitle: "Régi cikk"\ndate: "2020-03-04"\nreleased: yes\nauthor: Egri Máté\n'
+        'description: "Régi."\n---\n\nSzöveg.\n',
+        encoding="utf-8",
+    )
+    call_command("import_articles", str(source), stdout=io.StringIO())
+    entries = _sitemap_entries(client)
+    assert entries[f"{SITE}/cikk/regi-cikk/"] == "2020-03-04"
 
 
 def test_absolutize_html_makes_every_srcset_candidate_absolute(settings):

@@ -1,93 +1,133 @@
-"""The whole-page cache for anonymous readers (config/page_cache.py), with the real middleware."""
+"""The whole-page cache for anonymous readers (config/page_cache.py), as production runs it:
+the test settings keep the middleware (conftest.py clears the cache around every test)."""
 
 import datetime as dt
+import time
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, ContentVersion
+from blog.caching import content_state
 
 pytestmark = pytest.mark.django_db
 
-PAGE_CACHE = [
-    "config.page_cache.UpdatePageCacheMiddleware",
-    "config.page_cache.FetchPageCacheMiddleware",
-]
+PAGE_CACHE = "config.page_cache.PageCacheMiddleware"
 
 
-@pytest.fixture
-def page_cache(settings):
-    """The production middleware list (settings_test removes the page cache for other tests)."""
-    middleware = list(settings.MIDDLEWARE)
-    middleware.insert(
-        middleware.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1, PAGE_CACHE[0]
-    )
-    middleware.insert(middleware.index("axes.middleware.AxesMiddleware"), PAGE_CACHE[1])
-    settings.MIDDLEWARE = middleware
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def publish(title: str, slug: str) -> Article:
+def publish(title: str, slug: str, **fields) -> Article:
+    fields.setdefault("date", timezone.now() - dt.timedelta(hours=1))
     return Article.objects.create(
-        title=title,
-        slug=slug,
-        body="Rövid szöveg.",
-        released=True,
-        date=timezone.now() - dt.timedelta(hours=1),
+        title=title, slug=slug, body="Rövid szöveg.", released=True, **fields
     )
 
 
-def test_production_settings_answer_cache_hits_before_the_session_middleware():
-    """A hit skips sessions, CSRF, auth and messages; a miss is stored above them all."""
+def settle() -> None:
+    ContentVersion.objects.update(changed_at=timezone.now() - dt.timedelta(seconds=10))
+
+
+def cached_pages() -> list[str]:
+    """Keys of stored pages in the test settings' local-memory cache."""
+    return [key for key in cache._cache if "cikk-page:" in key]
+
+
+def test_tests_run_the_production_middleware_stack():
+    from django.conf import settings
+
     from config import settings as production
 
+    assert settings.MIDDLEWARE == production.MIDDLEWARE
     order = production.MIDDLEWARE
-    update, fetch = order.index(PAGE_CACHE[0]), order.index(PAGE_CACHE[1])
-    assert fetch == update + 1
-    assert fetch < order.index("django.contrib.sessions.middleware.SessionMiddleware")
+    assert order.index(PAGE_CACHE) < order.index(
+        "django.contrib.sessions.middleware.SessionMiddleware"
+    )
+    assert order.index("whitenoise.middleware.WhiteNoiseMiddleware") < order.index(PAGE_CACHE)
     assert order[-1] == "axes.middleware.AxesMiddleware"
 
 
-def test_an_anonymous_reader_gets_the_second_page_from_the_cache(
-    client, page_cache, django_assert_num_queries
-):
+def test_an_anonymous_reader_gets_the_second_page_from_the_cache(client, django_assert_num_queries):
     publish("Gyártási kihozatal", "gyartasi-kihozatal")
     first = client.get("/")
     assert first.status_code == 200
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(1):  # the content state: one row and two index probes
         second = client.get("/")
     assert second.status_code == 200
     assert second.content == first.content
+    assert second.headers["ETag"] == first.headers["ETag"]
     # Headers are added on the way out, so a cached page is just as protected.
     assert "script-src 'self'" in second.headers["Content-Security-Policy"]
     assert second.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_an_editor_with_a_session_always_gets_a_fresh_page(client, page_cache):
+@pytest.mark.parametrize("url", ["/", "/cikk/elso/", "/feed/rss/", "/kereses/?q=elso"])
+def test_a_cached_page_answers_304_to_a_current_etag_or_date(client, url):
+    publish("Első", "elso")
+    settle()
+    first = client.get(url)
+    assert first.status_code == 200 and cached_pages()
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    hit = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert hit.status_code == 304 and hit.content == b""
+    assert hit.headers["ETag"] == etag
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=modified).status_code == 304
+    assert client.get(url, HTTP_IF_NONE_MATCH='"mas"').status_code == 200
+
+
+def test_a_change_is_seen_by_the_next_anonymous_request(client):
     publish("Régi cikk", "regi-cikk")
     assert "Régi cikk" in client.get("/").content.decode()
     publish("Friss cikk", "friss-cikk")
-    # An anonymous reader may see the page as it was for up to its max-age (60 s) ...
-    assert "Friss cikk" not in client.get("/").content.decode()
-    # ... but whoever is logged in (the editor who just published) sees it at once.
-    editor = get_user_model().objects.create_user("szerkeszto", password="x", is_staff=True)
-    client.force_login(editor)
     assert "Friss cikk" in client.get("/").content.decode()
 
 
-def cached_pages() -> list[str]:
-    """Keys of stored pages in the test settings' local-memory cache."""
-    return [key for key in cache._cache if ".cache_page." in key]
+def test_a_withdrawn_article_is_404_on_the_next_request(client, django_user_model):
+    """The editor's bulk action is a queryset update (no signals): the database trigger
+    still moves the content version."""
+    article = publish("Visszavonandó", "visszavonando")
+    assert client.get("/cikk/visszavonando/").status_code == 200
+    assert "Visszavonandó" in client.get("/").content.decode()
+    editor = django_user_model.objects.create_user("szerk", password="x", is_staff=True)
+    editor.user_permissions.add(
+        *Permission.objects.filter(codename__in=["change_article", "view_article"])
+    )
+    editor_client = type(client)()
+    editor_client.force_login(editor)
+    response = editor_client.post(
+        "/admin/articles/article/",
+        {"action": "withdraw", "_selected_action": [article.pk]},
+    )
+    assert response.status_code == 302
+    assert client.get("/cikk/visszavonando/").status_code == 404
+    assert "Visszavonandó" not in client.get("/").content.decode()
 
 
-def test_pages_that_forbid_caching_are_never_stored(client, page_cache):
+def test_a_scheduled_article_appears_at_its_time_without_any_write(client):
+    publish("Régi cikk", "regi-cikk")
+    publish("Időzített", "idozitett", date=timezone.now() + dt.timedelta(seconds=2))
+    assert "Időzített" not in client.get("/").content.decode()
+    state = content_state()
+    assert 0 <= state.cache_timeout(3600) <= 2  # no cached page outlives the publication
+    time.sleep(max(0.0, (state.upcoming - timezone.now()).total_seconds()) + 0.05)
+    assert "Időzített" in client.get("/").content.decode()
+    assert client.get("/cikk/idozitett/").status_code == 200
+
+
+def test_an_editor_with_a_session_always_gets_a_fresh_page(client):
+    publish("Régi cikk", "regi-cikk")
+    assert "Régi cikk" in client.get("/").content.decode()
+    editor = get_user_model().objects.create_user("szerkeszto", password="x", is_staff=True)
+    client.force_login(editor)
+    with_session = client.get("/")
+    assert "private" in with_session.headers["Cache-Control"]
+
+
+def test_pages_that_forbid_caching_are_never_stored(client):
     response = client.get("/admin/login/")
     assert response.status_code == 200
-    assert "private" in response.headers["Cache-Control"]
+    assert "private" in response.headers["Cache-Control"] or response.cookies
     assert cached_pages() == []
     # The control: a public reader page is stored.
     client.cookies.clear()
@@ -95,7 +135,15 @@ def test_pages_that_forbid_caching_are_never_stored(client, page_cache):
     assert len(cached_pages()) == 1
 
 
-def test_a_missing_page_is_not_cached(client, page_cache):
+def test_parameters_pages_do_not_read_do_not_split_the_cache(client):
+    publish("Első", "elso")
+    client.get("/")
+    client.get("/?utm_source=hirlevel&x=1")
+    client.get("/?oldal=1")
+    assert len(cached_pages()) == 2  # "/" and "/?oldal=1"
+
+
+def test_a_missing_page_is_not_cached(client):
     assert client.get("/cikk/nincs-ilyen/").status_code == 404
     publish("Most jelent meg", "nincs-ilyen")
     assert client.get("/cikk/nincs-ilyen/").status_code == 200

@@ -152,8 +152,67 @@ def test_long_query_is_capped_with_a_notice(client):
 
 @pytest.mark.django_db
 def test_search_without_query_makes_no_result_query(client, django_assert_num_queries):
-    with django_assert_num_queries(0):
+    # Only the content state (cache key and validators), no search.
+    with django_assert_num_queries(1):
         assert client.get("/kereses/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_word_in_every_article_is_ranked_within_the_window(client, settings):
+    from blog import search as search_module
+
+    now = timezone.now()
+    for i in range(15):
+        make_article(
+            f"Közös {i:02d}",
+            body="Minden cikkben ott a kamat szó.",
+            date=now - timedelta(hours=i + 1),
+        )
+    make_article("Kamatok a címben", body="Semmi.", date=now - timedelta(days=5))
+    window = search_module.ranked_window(parse_query("kamat"), size=10)
+    assert window.more and len(window.ids) == 10
+    # The window is the newest matches; the oldest (title match) is beyond it.
+    page = parse(client.get("/kereses/", {"q": "kamat"}).content)
+    assert "Több mint" not in page.find("p", class_="count").text  # 16 < SEARCH_WINDOW
+    assert _titles(client, "kamat")[0] == "Kamatok a címben"
+
+
+@pytest.mark.django_db
+def test_search_snippets_escape_markup_in_the_text():
+    from blog.search import _marked
+
+    assert _marked("a < b \x02gyártási\x03 & <script>") == (
+        "a &lt; b <mark>gyártási</mark> &amp; &lt;script&gt;"
+    )
+
+
+@pytest.mark.django_db
+def test_fts_index_follows_edits_and_deletes(client):
+    article = make_article("Régi cím", body="Eredeti szöveg.")
+    assert _titles(client, "eredeti") == ["Régi cím"]
+    article.title = "Új cím"
+    article.body = "Átírt szöveg."
+    article.save()
+    assert _titles(client, "eredeti") == []
+    assert _titles(client, "atirt") == ["Új cím"]
+    article.delete()
+    assert _titles(client, "atirt") == []
+
+
+@pytest.mark.django_db
+def test_search_pages_are_cached_per_normalised_query(client, django_assert_num_queries):
+    make_article("Gyártási kihozatal", body="Szöveg.")
+    first = client.get("/kereses/", {"q": "gyartasi"})
+    with django_assert_num_queries(1):  # the content state only: the page came from the cache
+        again = client.get("/kereses/", {"q": "  gyartasi\x00 ", "utm_source": "x"})
+    assert again.content == first.content
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert (
+        client.get(
+            "/kereses/", {"q": "gyartasi"}, HTTP_IF_NONE_MATCH=first.headers["ETag"]
+        ).status_code
+        == 304
+    )
 
 
 @pytest.mark.django_db
@@ -175,3 +234,21 @@ def test_postgresql_full_text_stems_and_unaccents(client):
     assert _titles(client, "hozam") == ["Kötvénypiac"]
     assert _titles(client, "chip gyartas") == ["A gyártási kihozatal javítása"]
     assert _titles(client, "chip hozam") == []
+
+
+@pytest.mark.django_db
+def test_whole_words_that_fill_the_window_spare_the_prefix_merge():
+    """A common word fills the window with whole-word matches (read newest first, bounded);
+    the prefix form runs only when they do not fill it."""
+    from blog.search import ranked_window
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's FTS5 strategy; PostgreSQL stems every term")
+    now = timezone.now()
+    for i in range(12):
+        make_article(f"Kamat {i:02d}", body="A kamat emelkedik.", date=now - timedelta(days=i + 1))
+    newest = make_article("Kamatok", body="Csak a kamatok.", date=now - timedelta(hours=1))
+    full = ranked_window(parse_query("kamat"), size=10)
+    assert full.more and newest.pk not in full.ids
+    roomy = ranked_window(parse_query("kamat"), size=50)
+    assert newest.pk in roomy.ids and len(roomy.ids) == 13

@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0006_render_report"),
+        ("articles", "0007_scale"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -3,13 +3,14 @@
     python manage.py check_articles [--slug SLUG ...] [--errors-only]
 
 Exit status 1 when any error-level finding exists, so CI or a release script can stop on it.
+The findings are stored on the articles too, for the admin list (articles.checks).
 """
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from articles.checks import check_articles
+from articles.checks import STORED_FIELDS, apply_findings, check_articles
 from articles.models import Article
 
 
@@ -54,6 +55,10 @@ class Command(BaseCommand):
                     self.stdout.write(
                         "  " + style(f"{finding.level} [{finding.code}]") + f" {finding.message}"
                     )
+        # The admin list reads these: keep them current (one UPDATE per 200 articles).
+        for article in articles:
+            apply_findings(article, findings_by_pk[article.pk])
+        Article.objects.bulk_update(articles, STORED_FIELDS, batch_size=200)
         summary = f"{len(articles)} article(s) checked: {errors} error(s), {warnings} warning(s)"
         if errors:
             raise CommandError(summary, returncode=1)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from articles.checks import STORED_FIELDS, store_findings
 from articles.models import Article
 
 # Below this many articles a progress line is just noise.
@@ -35,10 +36,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         verbosity: int = options["verbosity"]
         dry_run: bool = options["dry_run"]
-        fields = Article.RENDERED_FIELDS
-        articles = Article.objects.order_by("pk").only(
-            "pk", "slug", "title", "description", "body", "version", *fields
-        )
+        fields = (*Article.RENDERED_FIELDS, *STORED_FIELDS)
+        articles = Article.objects.order_by("pk")
         if options["slugs"]:
             articles = articles.filter(slug__in=options["slugs"])
             missing = set(options["slugs"]) - set(articles.values_list("slug", flat=True))
@@ -51,6 +50,8 @@ class Command(BaseCommand):
         for index, article in enumerate(articles.iterator(chunk_size=200), start=1):
             old = [getattr(article, name) for name in fields]
             article.render_body()
+            # The stored findings follow the renderer too (removed HTML, warnings).
+            store_findings(article, article.__dict__.pop("_rendered", None))
             new = {name: getattr(article, name) for name in fields}
             if list(new.values()) == old:
                 if verbosity >= 3:

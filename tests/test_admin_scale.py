@@ -1,0 +1,135 @@
+"""The admin article list at scale: stored findings, index-backed search and date drill-down,
+a fixed number of queries whatever the number of articles, no text column read per row."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from articles.checks import CheckContext
+from articles.models import Article
+from blog.factories import make_article
+from blog.testing import parse
+
+pytestmark = pytest.mark.django_db
+LIST = "/admin/articles/article/"
+
+
+@pytest.fixture
+def editor_client(client, django_user_model):
+    user = django_user_model.objects.create_superuser("admin", "a@example.com", "x")
+    client.force_login(user)
+    return client
+
+
+def _bulk(count: int, prefix: str) -> None:
+    template = make_article(
+        f"Minta {prefix}", body="Szöveg a piacról.", description=f"Egyedi leírás {prefix}."
+    )
+    copies = []
+    for i in range(count):
+        copy = Article.objects.get(pk=template.pk)
+        copy.pk = None
+        copy.slug = f"{prefix}-{i}"
+        copy.title = f"Másolat {i}"
+        copy.description = f"Saját leírás, {i}. változat, semmi közös."
+        copies.append(copy)
+    Article.objects.bulk_create(copies)
+
+
+def _rows(html: bytes) -> list:
+    table = parse(html).find("table", id="result_list")
+    return table.find_all("tr")[1:] if table is not None else []
+
+
+@pytest.mark.parametrize("url", [LIST, LIST + "?q=piac", LIST + "?idoszak=2026", LIST + "?o=3"])
+def test_list_queries_do_not_grow_with_articles(editor_client, url):
+    _bulk(5, "kicsi")
+    with CaptureQueriesContext(connection) as small:
+        assert editor_client.get(url).status_code == 200
+    _bulk(120, "nagy")
+    with CaptureQueriesContext(connection) as large:
+        response = editor_client.get(url)
+    assert response.status_code == 200
+    assert len(large.captured_queries) == len(small.captured_queries)
+    for query in large.captured_queries:
+        sql = query["sql"]
+        for column in ('"body"', '"body_html"', '"search_text"', '"plain_text"'):
+            assert f'"articles_article".{column}' not in sql, sql
+        assert "django_datetime_trunc" not in sql  # no per-row date function (date_hierarchy)
+
+
+def test_list_shows_findings_stored_on_save_without_rendering(editor_client, monkeypatch):
+    bad = make_article("Hibás cikk", body="Szöveg.\n\nTODO: befejezni", description="")
+    good = make_article("Jó cikk", description="Egy rendes leírás a cikkről.")
+    assert bad.finding_errors == 1 and bad.finding_warnings >= 1
+    assert good.finding_errors == 0
+    import articles.checks
+    import articles.rendering
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the list must not check or render")
+
+    monkeypatch.setattr(articles.checks, "check_article", fail)
+    monkeypatch.setattr(articles.rendering, "render", fail)
+    html = editor_client.get(LIST).content
+    cells = {
+        row.find("th").text: row.find("td", class_="field-findings_count").text
+        for row in _rows(html)
+    }
+    assert cells["Hibás cikk"].startswith("1 /")
+    assert cells["Jó cikk"] == "0"
+
+
+def test_check_articles_stores_findings_for_the_list(editor_client):
+    article = make_article("Később hibás", description="Leírás.")
+    Article.objects.filter(pk=article.pk).update(
+        body="TODO: kész", finding_errors=None, finding_warnings=None
+    )
+    with pytest.raises(CommandError):
+        call_command("check_articles", verbosity=0)
+    article.refresh_from_db()
+    assert article.finding_errors == 1
+    assert [f["code"] for f in article.findings] == ["todo"]
+
+
+def test_admin_search_uses_the_index_and_ignores_accents(editor_client):
+    make_article("Gyártási kihozatal", body="Chipek.")
+    make_article("Kötvények", body="Más.")
+    titles = [row.find("th").text for row in _rows(editor_client.get(LIST + "?q=GYARTAS").content)]
+    assert titles == ["Gyártási kihozatal"]
+    assert _rows(editor_client.get(LIST + "?q=%22%27%20OR%201%3D1%20--").content) == []
+
+
+def test_date_drill_down_by_year_and_month(editor_client):
+    zone = timezone.get_current_timezone()
+    make_article("Tavalyi", date=timezone.datetime(2025, 3, 5, 12, tzinfo=zone))
+    make_article("Idei márciusi", date=timezone.datetime(2026, 3, 31, 23, 30, tzinfo=zone))
+    make_article("Idei áprilisi", date=timezone.datetime(2026, 4, 1, 0, 30, tzinfo=zone))
+
+    def titles(query: str) -> set[str]:
+        return {row.find("th").text for row in _rows(editor_client.get(LIST + query).content)}
+
+    assert titles("?idoszak=2025") == {"Tavalyi"}
+    assert titles("?idoszak=2026-03") == {"Idei márciusi"}
+    assert titles("?idoszak=2026-04") == {"Idei áprilisi"}
+    assert editor_client.get(LIST + "?idoszak=nonsense").status_code == 200
+
+
+def test_check_context_loads_only_linked_and_similar_articles():
+    now = timezone.now()
+    for i in range(30):
+        make_article(f"Más {i}", description=f"Egészen más leírás, sorszám {i}.", date=now)
+    target = make_article("Cél", description="Ugyanaz a leírás szóról szóra, pontosan így.")
+    linking = Article(
+        title="Linkelő",
+        slug="linkelo",
+        body="[l](/cikk/cel/)",
+        description="Ugyanaz a leírás szóról szóra, pontosan így!",
+        date=now - timedelta(days=1),
+    )
+    context = CheckContext.load([linking])
+    assert [other.slug for other in context.articles] == [target.slug]
