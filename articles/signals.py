@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from articles.models import Article
+from articles.models import Article, Byline
 from articles.renditions import make_renditions_on_commit, missing_renditions
 
 
@@ -26,3 +26,16 @@ def cover_renditions(sender, instance: Article, raw: bool = False, **kwargs) -> 
 # Renaming or deleting an author or a tag changes every page that shows their articles: the
 # database triggers of migration 0007_scale move the site content version in that same
 # transaction (articles.versioning), so no article row needs touching.
+
+
+@receiver(post_save, sender=Byline, dispatch_uid="articles.byline_findings_stale")
+@receiver(post_delete, sender=Byline, dispatch_uid="articles.byline_findings_gone_stale")
+def byline_findings_stale(sender, instance: Byline, raw: bool = False, **kwargs) -> None:
+    """The stored findings judged the byline as it was ("no author"): mark them unchecked
+    (the list shows "–") rather than keep a false one. The admin and the importer store
+    fresh findings once all bylines are written (articles.checks.write_findings)."""
+    if raw:
+        return
+    Article.objects.filter(pk=instance.article_id).exclude(finding_errors=None).update(
+        finding_errors=None, finding_warnings=None
+    )
