@@ -64,7 +64,7 @@ ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
 }
 # Set by the sanitizer on every link and image, whatever the author wrote.
 LINK_REL = "noopener noreferrer"
-IMAGE_ATTRIBUTES = {"loading": "lazy", "decoding": "async"}
+IMAGE_ATTRIBUTES = ' loading="lazy" decoding="async"'  # added after nh3, in this order
 
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 
@@ -185,7 +185,6 @@ _CLEANER = nh3.Cleaner(
     strip_comments=True,
     link_rel=LINK_REL,
     url_schemes=set(ALLOWED_PROTOCOLS),
-    set_tag_attribute_values={"img": dict(IMAGE_ATTRIBUTES)},
     filter_style_properties=set(ALLOWED_CSS_PROPERTIES),
 )
 
@@ -266,11 +265,13 @@ def _report_output(clean: str, result: Sanitized) -> None:
     result.text = unescape(_OUTPUT_TAG.sub("", _MATH_SLOT.sub(" ", clean)))
 
 
-def _default_alt(match: re.Match[str]) -> str:
-    tag = match.group(0)
-    if _ALT.search(match.group(1)):
-        return tag
-    return '<img alt=""' + tag[len("<img") :]
+def _image_defaults(match: re.Match[str]) -> str:
+    """An alt="" when there is none (a screen reader then skips the image instead of reading
+    its src), lazy loading. Added here rather than by nh3's set_tag_attribute_values, whose
+    order of several attributes follows a hash map and so differs between processes."""
+    attributes = match.group(1)
+    alt = "" if _ALT.search(attributes) else ' alt=""'
+    return f"<img{alt}{attributes}{IMAGE_ATTRIBUTES}>"
 
 
 def sanitize(html: str) -> Sanitized:
@@ -284,6 +285,6 @@ def sanitize(html: str) -> Sanitized:
     clean = _EMPTY_PARAGRAPH.sub("", clean).strip("\n")
     _report_output(clean, result)
     if "<img" in clean:
-        clean = _IMG.sub(_default_alt, clean)  # a screen reader skips it instead of reading src
+        clean = _IMG.sub(_image_defaults, clean)
     result.html = clean
     return result
