@@ -301,3 +301,30 @@ def test_a_scheme_split_by_spaces_is_refused_too():
     rendered = render('<a href="jav\tascript:alert(1);">tab</a> <a href="/ok">ok</a>')
     assert [a.attrs.get("href") for a in parse(rendered.html).find_all("a")] == [None, "/ok"]
     assert rendered.removed == ["javascript: URL"]
+
+
+def test_the_same_body_gives_the_same_bytes_in_every_process():
+    """Stored HTML, ETags and the importer's parallel workers need byte-identical output; an
+    attribute order taken from a hash map (nh3's set_tag_attribute_values) broke that."""
+    import os
+    import subprocess
+    import sys
+
+    program = (
+        "import django; django.setup()\n"
+        "from articles.render import render\n"
+        "print(render('![kép](/a.png) <img src=\"/b.png\"> [l](https://example.com/)').html)\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test"}
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", program],
+            env={**env, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in (1, 2, 3, 4)
+    }
+    assert len(outputs) == 1
+    assert 'src="/a.png" loading="lazy" decoding="async">' in outputs.pop()

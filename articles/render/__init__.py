@@ -8,7 +8,7 @@ Data flow, one module a step:
       ─► markdown    (articles.render.markdown: Python-Markdown and its extensions, public
                       extension points only; each formula is a slot in the raw-HTML stash)
       ─► sanitize    (articles.render.sanitize: nh3 allowlist; a linear pre-scan reports
-                      what it removes, the images, links and visible text)
+                      what it removes; images, links and visible text read from its output)
       ─► math        (articles.render.math: every slot swapped for typeset(tex) HTML, after
                       sanitizing, so typeset output never needs the sanitizer's blessing)
       ─► body images (articles.body_images: our own stored images get srcsets)
@@ -72,8 +72,8 @@ class Rendered:
     unclosed: list[tuple[str, int]] = field(default_factory=list)
     word_count: int = 0
     reading_minutes: int = 0
-    # The visible text of `html` (math TeX included, entities decoded), from the sanitizer's
-    # pre-scan, for search indexes: cheaper than parsing the output again.
+    # The visible text of `html` (math TeX included, entities decoded), read by the sanitizer
+    # from nh3's output, for search indexes: cheaper than parsing the stored HTML again.
     text: str = ""
     source_sha256: str = ""  # of the Markdown rendered: a stored report is for this body only
 

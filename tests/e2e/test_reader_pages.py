@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 MATH_BODY = r"""## Képletek
 
 Az összeg $$ a^2 + b^2 = c^2 $$ és a határérték $$\lim_{n \to \infty} \frac{1}{n} = 0$$ a
-szövegben, valamint \(e^{i\pi} + 1 = 0\) is.
+szövegben, valamint $$e^{i\pi} + 1 = 0$$ is.
 
 $$
 \sup_{x \in K} \left| f(x) - \hat{f}(x) \right| < \varepsilon
@@ -24,7 +24,7 @@ $$
 
 Egy hosszú kijelzett képlet, ami egy telefonon nem fér ki:
 
-\[ L(N, D, C) = a N^{-\alpha} + b D^{-\beta} + c C^{-\gamma} + d + a N^{-\alpha} + b D^{-\beta} + c C^{-\gamma} + d \]
+$$ L(N, D, C) = a N^{-\alpha} + b D^{-\beta} + c C^{-\gamma} + d + a N^{-\alpha} + b D^{-\beta} + c C^{-\gamma} + d $$
 
 ## Táblázat
 
