@@ -55,7 +55,7 @@ from articles.frontmatter import (
 )
 from articles.images import CheckedImage, ImageRejected, check_image, store_image
 from articles.models import Article, Author, Byline, Tag
-from articles.rendering import Rendered, render
+from articles.render import Rendered, render
 from articles.text import make_slug
 
 _T = TypeVar("_T")
