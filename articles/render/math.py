@@ -16,6 +16,8 @@ import secrets
 from dataclasses import dataclass
 from html import escape
 
+from articles import katex
+
 
 @dataclass(frozen=True)
 class Typeset:
@@ -34,11 +36,18 @@ class Formula:
 
 
 def typeset(tex: str, *, display: bool) -> Typeset:
-    """HTML for one formula. Today: the escaped TeX in `span.math.math-inline` (`\\(…\\)`) or
-    `div.math.math-display` (`\\[…\\]`), typeset in the browser by static/js/katex-init.js."""
-    if display:
-        return Typeset(f'<div class="math math-display">\\[{escape(tex, quote=False)}\\]</div>')
-    return Typeset(f'<span class="math math-inline">\\({escape(tex, quote=False)}\\)</span>')
+    """HTML for one formula: KaTeX's HTML + MathML (articles.katex, run on the server) in
+    `span.math.math-inline` or `div.math.math-display`. A formula KaTeX cannot typeset is its
+    TeX in the same element with `.math-error` (a quiet style in content.css), and KaTeX's
+    message in `error` for the editorial checks. Readers never need a script."""
+    result = katex.typeset(tex, display=display)
+    tag, kind = ("div", "display") if display else ("span", "inline")
+    if result.error is None:
+        return Typeset(f'<{tag} class="math math-{kind}">{result.html}</{tag}>')
+    return Typeset(
+        f'<{tag} class="math math-{kind} math-error">{escape(tex, quote=False)}</{tag}>',
+        result.error,
+    )
 
 
 class MathSlots:
@@ -59,12 +68,11 @@ class MathSlots:
         result = typeset(tex, display=display)
         self.formulas.append(Formula(tex, display, line, result.error))
         self._html.append(result.html)
-        tag, kind, open_, close = (
-            ("div", "display", "\\[", "\\]") if display else ("span", "inline", "\\(", "\\)")
-        )
+        tag, kind = ("div", "display") if display else ("span", "inline")
+        # The text is the bare TeX: what the plain text (search) and heading names read.
         return (
             f'<{tag} class="math math-{kind} cikkmath-{self.nonce}-{index}">'
-            f"{open_}{escape(tex, quote=False)}{close}</{tag}>"
+            f"{escape(tex, quote=False)}</{tag}>"
         )
 
     def fill(self, html: str) -> str:
