@@ -125,9 +125,9 @@ class ArticleAdmin(VersionAdmin):
     ]
 
     class Media:
-        # The preview must look like the page: the site's content CSS and KaTeX typesetting
-        # (js/katex-init.js exposes window.cikkTypeset), re-run by admin-preview.js on every
-        # markdownx update. All files are our own static files: no inline script, no CDN.
+        # The preview must look like the page: the site's content CSS and KaTeX's CSS and fonts
+        # (the preview is the server's render, formulas typeset by KaTeX in Python; no KaTeX
+        # script). All files are our own static files: no inline script, no CDN.
         css = {
             "all": [
                 "katex/katex.min.css",
@@ -135,12 +135,7 @@ class ArticleAdmin(VersionAdmin):
                 "css/admin-article.css",
             ]
         }
-        js = [
-            "katex/katex.min.js",
-            "katex/contrib/auto-render.min.js",
-            "js/katex-init.js",
-            "js/admin-preview.js",
-        ]
+        js = ["js/admin-preview.js"]
 
     # --- Lists -----------------------------------------------------------------------------
 
