@@ -21,11 +21,10 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Case, Expression, F, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Length, StrIndex
-from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article
-from articles.text import fold_accents
+from articles.text import fold_accents, visible_text
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
@@ -161,7 +160,7 @@ def highlight(text: str, terms: tuple[str, ...]) -> SafeString:
 
 def snippet(article: Article, terms: tuple[str, ...], radius: int = SNIPPET_RADIUS) -> SafeString:
     """A short excerpt around the first match in the body (else the description), highlighted."""
-    body = " ".join(html.unescape(strip_tags(article.body_html)).split())
+    body = " ".join(visible_text(article.body_html).split())  # formulas as their TeX
     for text in (body, article.description):
         spans = _spans(text, terms)
         if spans:
