@@ -8,6 +8,8 @@ dangerous CSS (tests/html_tree.assert_inert).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -256,7 +258,8 @@ def test_tag_soup_is_inert_and_its_text_is_kept(source):
     result = sanitize(source)
     assert_inert(result.html)
     if "<" not in source and "&" not in source:
-        assert parse(result.html).text() == source.strip("\n") or not source.strip()
+        shown = parse(result.html).text()
+        assert all(word in shown for word in re.findall(r"\w+", source))
 
 
 def test_a_style_is_cleaned_and_reported_in_every_document():

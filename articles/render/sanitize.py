@@ -95,6 +95,7 @@ _URI_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href"
 # One <img> tag of nh3's output (every value double-quoted, `"` inside escaped).
 _IMG = re.compile(r'<img((?:\s+[^\s=>/"\']+(?:="[^"]*")?)*)\s*/?>')
 _ALT = re.compile(r'\salt="')
+_MARKED_SECTION = re.compile(r"<!\[[^>]*>?")
 
 
 def uri_scheme(value: str) -> str | None:
@@ -190,6 +191,7 @@ class Sanitized:
     html: str
     removed: list[str] = field(default_factory=list)
     images: list[str] = field(default_factory=list)
+    image_alts: list[str | None] = field(default_factory=list)  # None: no alt attribute
     images_without_alt: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     text: str = ""  # visible prose, math left out (for word counts)
@@ -257,8 +259,8 @@ class _Scan(HTMLParser):
             values[name] = value
         if tag == "img":
             src = values.get("src", "")
-            if src:
-                self.result.images.append(src)
+            self.result.images.append(src)  # "" when it has none (or the sanitizer drops it)
+            self.result.image_alts.append(values.get("alt"))
             if "alt" not in values:
                 self.result.images_without_alt.append(src)
         elif tag == "a" and values.get("href"):
@@ -307,8 +309,13 @@ def sanitize(html: str) -> Sanitized:
     if not html:
         return result
     scan = _Scan(result)
-    scan.feed(html)
-    scan.close()
+    try:
+        # `<![…>` outside foreign content is a bogus comment to a browser (and to nh3); the
+        # html.parser of Python < 3.13 raises AssertionError on it instead.
+        scan.feed(_MARKED_SECTION.sub("", html) if "<![" in html else html)
+        scan.close()
+    except AssertionError:  # another html.parser quirk: the report keeps what it has so far
+        result.removed.append("<!…>")
     result.text = "".join(scan.words)
     result.plain = "".join(scan.plain)
     clean = _CLEANER.clean(html)
