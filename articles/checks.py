@@ -421,6 +421,27 @@ def _check_formulas(rendered: Rendered) -> list[Finding]:
     ]
 
 
+def _check_stale(article: Article) -> list[Finding]:
+    """Stored HTML made by an older renderer (e.g. another KaTeX) until rerender_articles runs."""
+    from articles.render import renderer_version
+
+    stored = (article.render_report or {}).get("renderer")
+    current = renderer_version()
+    if article.pk is None or stored == current:
+        return []  # an article not yet saved gets rendered by the current renderer
+    return [
+        Finding(
+            "warning",
+            "render_stale",
+            _(
+                "A tárolt HTML régebbi megjelenítővel készült (%(stored)s, a mostani "
+                "%(current)s): futtassa a rerender_articles parancsot, vagy mentse újra."
+            )
+            % {"stored": stored or "?", "current": current},
+        )
+    ]
+
+
 def _check_rendered(rendered: Rendered) -> list[Finding]:
     findings = []
     removed = list(dict.fromkeys(getattr(rendered, "removed", []) or []))
@@ -488,6 +509,7 @@ def check_article(
         *_check_todo(body),
         *_check_math(rendered),
         *_check_formulas(rendered),
+        *_check_stale(article),
         *_check_rendered(rendered),
         *_check_images(article, _images(rendered)),
         *_check_links(article, rendered.links, context),

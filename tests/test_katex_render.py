@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from articles.checks import check_article
+from articles.models import Article
 from articles.render import render
 from articles.text import mathml_only, visible_text
 from blog.factories import make_article
@@ -176,3 +177,42 @@ def test_saving_again_typesets_from_the_cache():
     assert cached is not None and cached.error is None
     article.save()
     assert cached.html in article.body_html
+
+
+def test_renderer_version_names_katex_and_is_stored_with_the_article():
+    from articles import katex
+    from articles.render import renderer_version
+
+    assert renderer_version().endswith(f"+katex-{katex.katex_version()}")
+    article = make_article("Verzió", body="$$x$$")
+    assert article.render_report["renderer"] == renderer_version()
+    assert not [f for f in check_article(article) if f.code == "render_stale"]
+
+
+def test_html_older_than_the_renderer_is_flagged_and_rerender_upgrades_it():
+    from articles.render import renderer_version
+
+    article = make_article("Régi", body="Képlet: $$a^2$$.", slug="regi")
+    old_report = {**article.render_report, "renderer": "cikk-1+katex-0.16.9"}
+    # What a KaTeX-in-the-browser era row looked like: TeX for a script to typeset.
+    Article.objects.filter(pk=article.pk).update(
+        body_html='<p>Képlet: <span class="math math-inline">\\(a^2\\)</span>.</p>',
+        render_report=old_report,
+    )
+    article.refresh_from_db()
+    (stale,) = [f for f in check_article(article) if f.code == "render_stale"]
+    assert stale.level == "warning"
+    assert "cikk-1+katex-0.16.9" in stale.message and renderer_version() in stale.message
+    assert "rerender_articles" in stale.message
+    out = io.StringIO()
+    call_command("check_articles", stdout=out, no_color=True)
+    assert "warning [render_stale]" in out.getvalue()
+
+    out = io.StringIO()
+    call_command("rerender_articles", stdout=out, verbosity=2)
+    assert "changed  regi" in out.getvalue()
+    article.refresh_from_db()
+    assert article.render_report["renderer"] == renderer_version()
+    assert formulas(article.body_html)[0][:2] == ("inline", "a^2")
+    assert "\\(" not in article.body_html
+    assert not [f for f in check_article(article) if f.code == "render_stale"]
