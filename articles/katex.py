@@ -24,6 +24,7 @@ again, or a formula used twice, is typeset once.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import ctypes
 import json
@@ -127,7 +128,7 @@ class Engine:
     def __init__(self, *, memory_limit: int = MEMORY_LIMIT_BYTES) -> None:
         source = _katex_source()
         self.pid = os.getpid()
-        self._racer = MiniRacer()
+        self._racer = _new_racer()
         try:
             self._racer.set_hard_memory_limit(memory_limit)
             self._racer.eval(source)
@@ -165,6 +166,32 @@ class Engine:
         racer, self._racer = self._racer, None  # type: ignore[assignment]
         if racer is not None and self.pid == os.getpid():
             racer.close()
+
+
+def _new_racer() -> MiniRacer:
+    """A MiniRacer that runs on its own event-loop thread.
+
+    Built in a thread with a running asyncio loop (an ASGI view, Playwright's sync API),
+    MiniRacer adopts that loop, and then refuses an eval with a time limit there. So it is
+    built in a short-lived thread of its own, where it starts its own loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return MiniRacer()
+    made: list[MiniRacer | BaseException] = []
+
+    def build() -> None:
+        try:
+            made.append(MiniRacer())
+        except BaseException as error:  # re-raised in the caller's thread
+            made.append(error)
+
+    builder = threading.Thread(target=build, name="katex-engine-start")
+    builder.start()
+    builder.join()
+    if isinstance(made[0], BaseException):
+        raise made[0]
+    return made[0]
 
 
 @cache

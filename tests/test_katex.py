@@ -294,3 +294,17 @@ def test_process_exit_never_hangs_after_a_timeout_or_a_fork():
     assert lines[0].startswith("KaTeX: the formula")
     assert lines[1:] == ["None", "child None", "done"]
     assert time.perf_counter() - started < 30
+
+
+def test_works_from_a_thread_running_an_event_loop():
+    """ASGI views and Playwright's sync API call us with a running asyncio loop."""
+    import asyncio
+
+    async def main() -> str:
+        setter = Typesetter()
+        try:
+            return setter.typeset(r"\sqrt{x}", display=False).html
+        finally:
+            setter.close()
+
+    assert "<msqrt><mi>x</mi></msqrt>" in asyncio.run(main())
