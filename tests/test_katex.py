@@ -308,3 +308,35 @@ def test_works_from_a_thread_running_an_event_loop():
             setter.close()
 
     assert "<msqrt><mi>x</mi></msqrt>" in asyncio.run(main())
+
+
+def test_many_formulas_in_one_call_give_the_same_results_as_one_by_one():
+    batch = Typesetter()
+    single = Typesetter()
+    try:
+        items = [(r"\frac{1}{2}", False), (r"\frac{1}{", False), ("x^2", True), ("x^2", False)]
+        items += [(r"\href{javascript:x}{y}", False), (r"\frac{1}{2}", False)]
+        many = batch.typeset_many(items)
+        assert many == [single.typeset(tex, display=display) for tex, display in items]
+        assert many[1].error.startswith("KaTeX parse error")
+        assert "not allowed" in many[4].error
+        assert len(batch.cache) == 5  # the repeated formula once
+    finally:
+        batch.close()
+        single.close()
+
+
+def test_a_hostile_formula_in_a_batch_costs_only_its_own_limit():
+    setter = Typesetter(time_limit=0.3)
+    try:
+        slow = r"\def\a#1{#1#1#1#1#1#1#1#1}" + r"\a{" * 4 + "x" * 30 + "}" * 4
+        started = time.perf_counter()
+        outputs = setter.typeset_many([("a+b", False), (slow, False), (r"\beta", False)])
+        assert time.perf_counter() - started < 3
+        assert outputs[0].error is None and outputs[2].error is None
+        assert outputs[1].error in (
+            "KaTeX: the formula took longer than 0.3 s",
+            "KaTeX: the formula needs too much memory",
+        )
+    finally:
+        setter.close()
