@@ -89,11 +89,12 @@ def main() -> int:
         run(seed, math=False, cold=True)
         run(post, math=True, cold=True)
 
-    without, cold, warm, post_cold, post_warm = [], [], [], [], []
+    without, cold, warm, post_without, post_cold, post_warm = [], [], [], [], [], []
     for _ in range(args.repeat):
         without.append(run(seed, math=False, cold=True))
         cold.append(run(seed, math=True, cold=True))
         warm.append(run(seed, math=True, cold=False))
+        post_without.append(run(post, math=False, cold=True))
         post_cold.append(run(post, math=True, cold=True))
         post_warm.append(run(post, math=True, cold=False))
     render_math.katex.typeset = real
@@ -106,6 +107,7 @@ def main() -> int:
     print(f"seed without typesetting     {ms(without):8.2f} ms")
     print(f"seed with KaTeX, cold cache  {ms(cold):8.2f} ms  ({ms(cold) / ms(without):.2f}x)")
     print(f"seed with KaTeX, warm cache  {ms(warm):8.2f} ms  ({ms(warm) / ms(without):.2f}x)")
+    print(f"250-formula post, without    {ms(post_without):8.2f} ms")
     print(f"250-formula post, cold cache {ms(post_cold):8.2f} ms")
     print(f"250-formula post, warm cache {ms(post_warm):8.2f} ms")
     ok = ms(cold) / ms(without) <= SEED_RATIO and ms(post_cold) <= POST_MS

@@ -216,3 +216,26 @@ def test_html_older_than_the_renderer_is_flagged_and_rerender_upgrades_it():
     assert formulas(article.body_html)[0][:2] == ("inline", "a^2")
     assert "\\(" not in article.body_html
     assert not [f for f in check_article(article) if f.code == "render_stale"]
+
+
+def _readme_macro_table() -> list[tuple[str, str]]:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("Written for MathJax?", 1)[1].split("\n\n", 2)[1]
+    rows = []
+    for line in section.splitlines()[2:]:
+        mathjax, spelling = line.strip("|").split(" | ")
+        rows.append((re.search(r"`([^`]+)`", mathjax)[1], re.search(r"`([^`]+)`", spelling)[1]))
+    return rows
+
+
+def test_readme_writing_guide_macros_fail_in_katex_and_their_spelling_works():
+    from articles import katex
+
+    rows = _readme_macro_table()
+    assert len(rows) >= 15
+    for mathjax, spelling in rows:
+        display = "begin{" in mathjax or "tag" in spelling
+        assert katex.typeset(mathjax, display=display).error, mathjax
+        assert katex.typeset(spelling, display=display).error is None, spelling
