@@ -33,7 +33,7 @@ $$
 $$
 """
 BODY_TYPED = r"""
-Vége: \(e^{i\pi} + 1 = 0\)."""
+Vége: $$e^{i\pi} + 1 = 0$$."""
 # (TeX, display) of what the editor wrote, in order.
 FORMULAS = [
     (r"a^2 + b^2 = c^2", False),
