@@ -293,3 +293,11 @@ def test_style_values_that_load_or_run_anything_are_refused(style, kept):
 
     attrs = parse(sanitize(f'<div style="{style}">x</div>').html).find("div").attrs
     assert attrs.get("style") == kept
+
+
+def test_a_scheme_split_by_spaces_is_refused_too():
+    """Markdown expands a tab to spaces; ammonia's URL parser then reads "jav    ascript:"
+    as a relative URL. The sanitizer refuses it like a browser-lenient reader would."""
+    rendered = render('<a href="jav\tascript:alert(1);">tab</a> <a href="/ok">ok</a>')
+    assert [a.attrs.get("href") for a in parse(rendered.html).find_all("a")] == [None, "/ok"]
+    assert rendered.removed == ["javascript: URL"]

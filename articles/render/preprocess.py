@@ -18,6 +18,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
@@ -335,10 +336,8 @@ class _Scanner:
         return pos, True
 
     def track_html(self, line: str) -> None:
-        tag = self.html_tag
-        opens = len(re.findall(rf"<{tag}\b", line, re.IGNORECASE))
-        closes = len(re.findall(rf"</{tag}\s*>", line, re.IGNORECASE))
-        self.html_depth += opens - closes
+        opens, closes = _tag_patterns(self.html_tag)
+        self.html_depth += len(opens.findall(line)) - len(closes.findall(line))
 
     def scan_inline(self, pos: int) -> int:
         """Scan from pos to the end of the line (or beyond, for multi-line constructs);
@@ -596,6 +595,15 @@ class _Scanner:
         self.flush(i)
         self.skip(end)
         return end
+
+
+@lru_cache(maxsize=64)
+def _tag_patterns(tag: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(opening, closing) tag patterns of a raw HTML block's element."""
+    return (
+        re.compile(rf"<{tag}\b", re.IGNORECASE),
+        re.compile(rf"</{tag}\s*>", re.IGNORECASE),
+    )
 
 
 def _escaped(text: str, pos: int) -> bool:
