@@ -145,6 +145,8 @@ def test_lt_inside_code_stays_code():
         "<" * 80000,
         "a<b " * 10000,
         "x `" * 20000,
+        "```a\n" * 20000,
+        "```\n~~~\n````\n" * 5000,
     ],
 )
 def test_every_step_stays_linear_on_hostile_input(hostile):

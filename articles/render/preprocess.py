@@ -135,6 +135,8 @@ class _Scanner:
         self.html_tag = ""
         self.html_depth = 0
         self.raw_html_line = False  # the current line belongs to a raw HTML block
+        self.unclosed_fences: set[str] = set()
+        self.no_code_close: dict[int, int] = {}  # backtick count -> paragraph end without one
         # Positions precomputed once, so that no lookup rescans the text: the renderer stays
         # linear even on hostile input (one huge line, thousands of unclosed delimiters).
         self.newlines = [m.start() for m in re.finditer("\n", text)]
@@ -251,14 +253,23 @@ class _Scanner:
             return self.html_line(line, pos, nxt)
 
         # Fenced code (Python-Markdown: fence at column 0, closed by the same fence).
-        m = _FENCE_OPEN.match(line)
+        first = stripped[0]
+        scan_from = pos
+        m = _FENCE_OPEN.match(line) if line[0] in "`~" else None
         if m and not (m.group(1)[0] == "`" and "`" in line[len(m.group(1)) :]):
-            close = re.compile(rf"^{re.escape(m.group(1))}[ ]*$", re.MULTILINE).search(text, nxt)
+            close = self.fence_close(m.group(1), nxt)
             if close:
                 self.prev_blank = False
                 self.block_kind = "fence"
                 end = close.end()
                 return min(end + 1, len(text)), False
+            # Unclosed: Markdown shows the line as text. Its first character becomes an entity,
+            # so Python-Markdown's fenced_code (one regex search to the end of the text per
+            # opener) does not see an opener: many unclosed fences would cost it n² time.
+            self.flush(pos)
+            self.out.append("&#96;" if line[0] == "`" else "&#126;")
+            self.skip(pos + 1)
+            scan_from = pos + 1
 
         indent = _indent_width(line)
         # Indented code: after a blank line (or more code), 4 spaces; 8 inside a list.
@@ -270,24 +281,25 @@ class _Scanner:
         if self.block_kind == "code" and not self.prev_blank and indent < 4:
             self.block_kind = "none"
 
-        if self.block_kind != "html" and _LINK_DEFINITION.match(line):
+        if first == "[" and _LINK_DEFINITION.match(line):
             # "[id]: https://…$$…": a link's destination and title are never math.
             self.prev_blank = False
             return nxt, False
 
         starts_block = self.prev_blank or self.block_kind in ("none", "heading", "fence", "code")
-        is_list_item = bool(_ANY_LIST_ITEM.match(line))
+        maybe_list = first in "-*+" or first.isdigit()
+        is_list_item = maybe_list and bool(_ANY_LIST_ITEM.match(line))
 
         # Python-Markdown takes a block tag at the start of a line for a raw HTML block even
         # right after a paragraph line.
-        html = _HTML_BLOCK_OPEN.match(line)
+        html = _HTML_BLOCK_OPEN.match(line) if first == "<" else None
         if html and (starts_block or line.startswith("<")):
             self.block_kind = "html"
             self.html_tag = html.group(1).lower()
             self.html_depth = 0
             return self.html_line(line, pos, nxt)
         if starts_block:
-            date = _HUNGARIAN_DATE.match(line)
+            date = _HUNGARIAN_DATE.match(line) if first.isdigit() else None
             if date:
                 # "2012. december 5-én…" opens a paragraph, not a list numbered from 2012.
                 self.flush(pos)
@@ -310,7 +322,7 @@ class _Scanner:
                 self.block_kind = "para"
                 if indent == 0:
                     self.in_list = False
-        elif self.block_kind == "para" and _LIST_ITEM.match(line):
+        elif self.block_kind == "para" and maybe_list and _LIST_ITEM.match(line):
             # CommonMark: a bullet list, or an ordered list from 1, interrupts a paragraph.
             self.flush(pos)
             self.out.append("\n")
@@ -320,7 +332,17 @@ class _Scanner:
             self.block_kind = "heading"
 
         self.prev_blank = False
-        return pos, True
+        return scan_from, True
+
+    def fence_close(self, fence: str, start: int) -> re.Match[str] | None:
+        """The line closing a fence opened before start. A fence that found no close once
+        finds none later either: remembered, so unclosed fences cost one search each."""
+        if fence in self.unclosed_fences:
+            return None
+        close = _fence_pattern(fence).search(self.text, start)
+        if close is None:
+            self.unclosed_fences.add(fence)
+        return close
 
     def html_line(self, line: str, pos: int, nxt: int) -> tuple[int, bool]:
         """A line of a raw HTML block: the block ends where its tag's depth returns to 0.
@@ -556,10 +578,13 @@ class _Scanner:
             run_end += 1
         ticks = run_end - i
         limit = self.paragraph_end(run_end)
+        if self.no_code_close.get(ticks) == limit:
+            return run_end  # an earlier run of this length found no close in this paragraph
         j = run_end
         while True:
             j = text.find("`" * ticks, j, limit)
             if j < 0:
+                self.no_code_close[ticks] = limit
                 return run_end  # no closing run: the backticks are literal
             k = j + ticks
             if (k < len(text) and text[k] == "`") or text[j - 1] == "`":
@@ -595,6 +620,11 @@ class _Scanner:
         self.flush(i)
         self.skip(end)
         return end
+
+
+@lru_cache(maxsize=64)
+def _fence_pattern(fence: str) -> re.Pattern[str]:
+    return re.compile(rf"^{re.escape(fence)}[ ]*$", re.MULTILINE)
 
 
 @lru_cache(maxsize=64)
