@@ -219,10 +219,10 @@ class ArticleAdmin(VersionAdmin):
     ]
 
     class Media:
-        # The preview must look like the page: the site's content CSS and KaTeX typesetting
-        # (js/katex-init.js exposes window.cikkTypeset), re-run by admin-editor.js (the body
-        # widget's script) after every preview. All files are our own static files: no inline
-        # script, no CDN.
+        # The preview must look like the page: the site's content CSS and KaTeX's CSS and fonts
+        # (the preview is the server's render, formulas typeset by KaTeX in Python; no KaTeX
+        # script). The body widget brings the editor's own script (js/admin-editor.js). All
+        # files are our own static files: no inline script, no CDN.
         css = {
             "all": [
                 "katex/katex.min.css",
@@ -230,11 +230,6 @@ class ArticleAdmin(VersionAdmin):
                 "css/admin-article.css",
             ]
         }
-        js = [
-            "katex/katex.min.js",
-            "katex/contrib/auto-render.min.js",
-            "js/katex-init.js",
-        ]
 
     # --- Lists -----------------------------------------------------------------------------
 

@@ -480,58 +480,10 @@ def _check_links(article: Article, links: list[str], context: CheckContext) -> l
     return findings
 
 
-def _brace_balance(tex: str) -> int:
-    depth = 0
-    escaped = False
-    for char in tex:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth < 0:
-                return -1
-    return depth
-
-
 def _check_math(rendered: Rendered) -> list[Finding]:
-    """Unclosed delimiters and unbalanced braces: KaTeX would show red source instead of a
-    formula. The formulas are the renderer's own (never a link, code or an attribute)."""
+    """A formula opened and never closed (what KaTeX says of the closed ones: _check_formulas).
+    The formulas are the renderer's own (never a link, code or an attribute)."""
     findings = []
-    for formula in rendered.formulas:
-        tex = formula.tex
-        shown = _shorten(" ".join(tex.split()))
-        if _brace_balance(tex) != 0:
-            findings.append(
-                Finding(
-                    "error",
-                    "math_braces",
-                    _("Kiegyensúlyozatlan kapcsos zárójelek a képletben: %(tex)s") % {"tex": shown},
-                )
-            )
-        lefts = len(re.findall(r"\\left(?![a-zA-Z])", tex))
-        rights = len(re.findall(r"\\right(?![a-zA-Z])", tex))
-        if lefts != rights:
-            findings.append(
-                Finding(
-                    "error",
-                    "math_left_right",
-                    _("\\left és \\right nincs párban a képletben: %(tex)s") % {"tex": shown},
-                )
-            )
-        begins = re.findall(r"\\begin\{(\w+\*?)\}", tex)
-        ends = re.findall(r"\\end\{(\w+\*?)\}", tex)
-        if sorted(begins) != sorted(ends):
-            findings.append(
-                Finding(
-                    "error",
-                    "math_environment",
-                    _("\\begin és \\end nincs párban a képletben: %(tex)s") % {"tex": shown},
-                )
-            )
     for delimiter, _line in dict.fromkeys(rendered.unclosed):
         if delimiter == "$$":
             findings.append(
@@ -542,6 +494,46 @@ def _check_math(rendered: Rendered) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _check_formulas(rendered: Rendered) -> list[Finding]:
+    """Every formula KaTeX could not typeset, with its line and KaTeX's own message: readers
+    see only its TeX in a quiet error style."""
+    return [
+        Finding(
+            "error",
+            "math_katex",
+            _("A(z) %(line)d. sor képlete nem szedhető (%(tex)s): %(message)s")
+            % {
+                "line": formula.line,
+                "tex": _shorten(" ".join(formula.tex.split())),
+                "message": formula.error,
+            },
+        )
+        for formula in getattr(rendered, "formulas", []) or []
+        if formula.error
+    ]
+
+
+def _check_stale(article: Article) -> list[Finding]:
+    """Stored HTML made by an older renderer (e.g. another KaTeX) until rerender_articles runs."""
+    from articles.render import renderer_version
+
+    stored = (article.render_report or {}).get("renderer")
+    current = renderer_version()
+    if article.pk is None or stored == current:
+        return []  # an article not yet saved gets rendered by the current renderer
+    return [
+        Finding(
+            "warning",
+            "render_stale",
+            _(
+                "A tárolt HTML régebbi megjelenítővel készült (%(stored)s, a mostani "
+                "%(current)s): futtassa a rerender_articles parancsot, vagy mentse újra."
+            )
+            % {"stored": stored or "?", "current": current},
+        )
+    ]
 
 
 def _check_rendered(rendered: Rendered) -> list[Finding]:
@@ -617,6 +609,8 @@ def check_article(
         *_check_release(article, authors),
         *_check_todo(body),
         *_check_math(rendered),
+        *_check_formulas(rendered),
+        *_check_stale(article),
         *_check_rendered(rendered),
         *_check_images(article, _images(rendered)),
         *_check_links(article, rendered.links, context),

@@ -11,21 +11,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 
-from articles.text import fold_accents
+from articles.text import fold_accents, visible_text
 
 if TYPE_CHECKING:
     from articles.render import Rendered
 
 
 def plain_text_of(body_html: str) -> str:
-    """The text a reader sees, for the full-text index and its snippets. From the stored HTML
-    (the renderer's own plain text drops a "<" written in the text); \x02/\x03 mark snippet
-    matches (blog.search), so they never belong to the text."""
-    import html
-
-    from django.utils.html import strip_tags
-
-    text = " ".join(html.unescape(strip_tags(body_html)).split())
+    """The text a reader sees, for the full-text index and its snippets: from the stored HTML,
+    formulas as their TeX (never KaTeX's glyph spans); \x02/\x03 mark snippet matches
+    (blog.search), so they never belong to the text."""
+    text = " ".join(visible_text(body_html).split())
     return text.replace("\x02", " ").replace("\x03", " ")
 
 

@@ -12,8 +12,12 @@ try:
     import django
 
     django.setup()
+    from articles import katex
     from articles.render import render
 
-    render("# Cím\n\nSzöveg *kiemeléssel*, $$x$$ és `kód`.\n\n| a |\n|---|\n| 1 |\n")
+    # No formula here: a KaTeX engine cannot cross a fork (articles.katex), so each worker
+    # builds its own on first use; the server only reads KaTeX's script and starts V8.
+    katex.preload()
+    render("# Cím\n\nSzöveg *kiemeléssel* és `kód`.\n\n| a |\n|---|\n| 1 |\n")
 except Exception:  # noqa: S110 - the workers' own initializer sets Django up then
     pass

@@ -2,7 +2,9 @@
 
 import re
 import unicodedata
+from html import unescape
 
+from django.utils.html import strip_tags
 from django.utils.text import slugify
 
 _NON_DECOMPOSING = str.maketrans(
@@ -56,3 +58,62 @@ _AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\s+és\s+|\s+and\s+)\s*", re.IGNORECASE
 def split_authors(value: str) -> list[str]:
     """Split a byline string on `,`, `;`, ` és `, ` and `, ` & ` into names, order kept."""
     return [name.strip() for name in _AUTHOR_SPLIT.split(value) if name.strip()]
+
+
+# KaTeX's output for one formula: MathML whose annotation holds the TeX, then the glyph spans.
+_MATHML = '<span class="katex-mathml">'
+_ANNOTATION = '<annotation encoding="application/x-tex">'
+_GLYPHS = '</annotation></semantics></math></span><span class="katex-html" aria-hidden="true">'
+_SPAN_TAG = re.compile(r"<(/?)span\b")
+
+
+def _formulas(html: str):
+    """(start, end, TeX-start, TeX-end) of each KaTeX formula in `html`, in one
+    linear pass (every search moves forward). KaTeX's markup is ours (inserted after
+    sanitizing), so a formula is found by its known shape."""
+    position = 0
+    while (start := html.find(_MATHML, position)) >= 0:
+        glyphs = html.find(_GLYPHS, start)
+        if glyphs < 0:
+            return  # no typeset formula after this point
+        annotation = html.rfind(_ANNOTATION, start, glyphs)
+        if annotation < 0:
+            position = start + len(_MATHML)  # not KaTeX's: leave it be
+            continue
+        depth, end = 1, len(html)
+        for tag in _SPAN_TAG.finditer(html, glyphs + len(_GLYPHS)):
+            depth += -1 if tag.group(1) else 1
+            if depth == 0:
+                end = html.index(">", tag.end()) + 1
+                break
+        yield start, end, annotation + len(_ANNOTATION), glyphs
+        position = end
+
+
+def visible_text(html: str) -> str:
+    """The readable text of stored article HTML (search snippets, plain-text views), with
+    formulas as their TeX, without delimiters: "Ha P forintot…", never "\\(" or glyph soup."""
+    out: list[str] = []
+    position = 0
+    for start, end, tex_start, tex_end in _formulas(html):
+        out.append(html[position:start])
+        out.append(html[tex_start:tex_end])  # the TeX, HTML-escaped like the text around it
+        position = end
+    out.append(html[position:])
+    return unescape(strip_tags("".join(out)))
+
+
+def mathml_only(html: str) -> str:
+    """Stored article HTML for places without KaTeX's CSS (feeds): each formula is KaTeX's
+    MathML alone, without the glyph spans that only make sense with the stylesheet."""
+    out: list[str] = []
+    position = 0
+    for start, end, _tex_start, tex_end in _formulas(html):
+        out.append(html[position:start])
+        # From <math …> up to </math>: the annotation's end is followed by </semantics></math>.
+        math_start = start + len(_MATHML)
+        math_end = tex_end + len("</annotation></semantics></math>")
+        out.append(html[math_start:math_end])
+        position = end
+    out.append(html[position:])
+    return "".join(out)

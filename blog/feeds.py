@@ -8,6 +8,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article
+from articles.text import mathml_only
 from blog.content import absolute_url, absolutize_html
 from blog.templatetags.cikk import site_name_value
 
@@ -96,7 +97,7 @@ class LatestArticlesFeed(Feed):
         return {
             "authors": [a.name for a in authors],
             "author_links": [(a.name, absolute_url(a.get_absolute_url())) for a in authors],
-            "content": absolutize_html(item.body_html),
+            "content": absolutize_html(mathml_only(item.body_html)),  # MathML, no glyph spans
         }
 
 

@@ -22,13 +22,12 @@ from django.db import connection
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Length, StrIndex
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article
 from articles.search_index import SEARCH_CONFIG, StoredVector, tsquery
 from articles.search_index import fts_match as index_match
-from articles.text import fold_accents
+from articles.text import fold_accents, visible_text
 
 MAX_QUERY_LENGTH = 200
 # How many of the newest matches are ranked; pages beyond them are not offered.
@@ -281,7 +280,7 @@ def highlight(text: str, terms: tuple[str, ...]) -> SafeString:
 
 def snippet(article: Article, terms: tuple[str, ...], radius: int = SNIPPET_RADIUS) -> SafeString:
     """A short excerpt around the first match in the body (else the description), highlighted."""
-    body = " ".join(html.unescape(strip_tags(article.body_html)).split())
+    body = " ".join(visible_text(article.body_html).split())  # formulas as their TeX
     for text in (body, article.description):
         spans = _spans(text, terms)
         if spans:

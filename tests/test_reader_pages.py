@@ -241,16 +241,12 @@ def test_article_json_ld_is_parsable_and_safe(client, seed_like):
     assert data["mainEntityOfPage"] == f"{SITE}/cikk/megeri-nvidiaba-fektetni/"
 
 
-def test_article_loads_katex_only_with_math_after_its_library(client, seed_like, db):
+def test_article_with_math_loads_katex_css_and_no_script(client, seed_like, db):
     html = client.get("/cikk/megeri-nvidiaba-fektetni/").content.decode()
     page = parse(html)
     scripts = [s.attrs["src"] for s in page.find_all("script") if "src" in s.attrs]
-    assert scripts == [
-        "/static/katex/katex.min.js",
-        "/static/katex/contrib/auto-render.min.js",
-        "/static/js/katex-init.js",
-    ]
-    assert all("defer" in s.attrs for s in page.find_all("script") if "src" in s.attrs)
+    assert not [src for src in scripts if "katex" in src]  # typeset on the server
+    assert "<math" in html and 'class="katex"' in html
     styles = [link.attrs["href"] for link in page.find_all("link", rel="stylesheet")]
     assert styles == [
         "/static/css/site.css",
@@ -260,6 +256,10 @@ def test_article_loads_katex_only_with_math_after_its_library(client, seed_like,
     make_article("Képlet nélkül")
     plain = parse(client.get("/cikk/keplet-nelkul/").content)
     assert [s for s in plain.find_all("script") if "src" in s.attrs] == []
+    assert [link.attrs["href"] for link in plain.find_all("link", rel="stylesheet")] == [
+        "/static/css/site.css",
+        "/static/css/content.css",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -276,7 +276,7 @@ def test_scroll_regions_script_only_for_tables_and_display_math(client, db, body
     scripts = [s.attrs["src"] for s in page.find_all("script") if "src" in s.attrs]
     assert ("/static/js/scroll-regions.js" in scripts) is loaded
     if loaded:
-        assert scripts[-1] == "/static/js/scroll-regions.js"  # after KaTeX has typeset
+        assert scripts == ["/static/js/scroll-regions.js"]  # the only script: no KaTeX
 
 
 def test_accessibility_landmarks_and_skip_link(client, seed_like):

@@ -11,6 +11,7 @@ import pytest
 
 from articles.render import Heading, Rendered, markdownify, render
 from tests.html_tree import Node, parse
+from tests.math_view import formulas, tex_view
 
 SEED_INLINE_TEX = [
     r"\mathbb{R}^n",
@@ -61,15 +62,19 @@ def test_seed_inline_math_is_the_source_tex_byte_for_byte(seed, seed_tree, seed_
     spans = seed_tree.find_all("span", "math-inline")
     assert [s.tag for s in spans] == ["span"] * 10
     assert seed.math_inline == 10
-    assert [span.text() for span in spans] == [f"\\({tex}\\)" for tex in SEED_INLINE_TEX]
+    inline = [tex for kind, tex, _ in formulas(seed.html) if kind == "inline"]
+    assert inline == SEED_INLINE_TEX  # KaTeX's annotation holds the TeX it typeset
+    assert [f.tex for f in seed.formulas if not f.display] == SEED_INLINE_TEX
+    assert not any(f.error for f in seed.formulas)
     for tex in SEED_INLINE_TEX:
         assert f"$${tex}$$" in seed_body  # the expectation really is the source text
 
 
 def test_seed_display_math_is_the_source_tex_byte_for_byte(seed, seed_tree, seed_body):
     blocks = seed_tree.find_all("div", "math-display")
-    assert seed.math_display == 2
-    assert [block.text() for block in blocks] == [f"\\[{tex}\\]" for tex in SEED_DISPLAY_TEX]
+    assert len(blocks) == seed.math_display == 2
+    display = [tex for kind, tex, _ in formulas(seed.html) if kind == "display"]
+    assert display == SEED_DISPLAY_TEX
     for tex in SEED_DISPLAY_TEX:
         assert f"$${tex}$$" in seed_body
     # The first one follows "amelyre:" with no blank line; it is a block, not inside a <p>.
@@ -79,7 +84,7 @@ def test_seed_display_math_is_the_source_tex_byte_for_byte(seed, seed_tree, seed
 
 
 def test_seed_math_is_escaped_for_html_only(seed):
-    assert r"\( \varepsilon &gt; 0 \)" in seed.html
+    assert r'"application/x-tex"> \varepsilon &gt; 0 </annotation>' in seed.html
     assert r"\right| &lt; \varepsilon," in seed.html
     assert "<em>" not in seed.html  # the `_` of \sup_{x} and N^{-\alpha} made no emphasis
 
@@ -358,5 +363,6 @@ def test_article_save_stores_the_rendered_html():
     )
     article.refresh_from_db()
     assert '<h2 id="gyartasi-kihozatal">' in article.body_html
-    assert '<div class="math math-display">\\[a_b\\]</div>' in article.body_html
+    assert '<div class="math math-display">\\[a_b\\]</div>' in tex_view(article.body_html)
+    assert '<span class="katex-display">' in article.body_html  # typeset when saved
     assert "titok" not in article.body_html and "titok" not in article.search_text

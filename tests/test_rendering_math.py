@@ -8,20 +8,21 @@ import pytest
 
 from articles.render import render
 from tests.html_tree import parse
+from tests.math_view import formulas, tex_view
 
 
 def inline(html: str) -> list[str]:
-    """TeX of every inline formula (delimiters stripped), as a reader's browser gets it."""
-    return [s.text()[2:-2] for s in parse(html).find_all("span", "math-inline")]
+    """TeX of every inline formula, as KaTeX typeset it (its annotation holds the TeX)."""
+    return [tex for kind, tex, _ in formulas(html) if kind == "inline"]
 
 
 def display(html: str) -> list[str]:
-    return [d.text()[2:-2] for d in parse(html).find_all("div", "math-display")]
+    return [tex for kind, tex, _ in formulas(html) if kind == "display"]
 
 
 def test_double_dollars_in_running_text_are_inline():
     rendered = render(r"Közelíteni $$\mathbb{R}^n$$ egy kompakt részhalmazán.")
-    assert rendered.html == (
+    assert tex_view(rendered.html) == (
         '<p>Közelíteni <span class="math math-inline">\\(\\mathbb{R}^n\\)</span>'
         " egy kompakt részhalmazán.</p>"
     )
@@ -30,7 +31,7 @@ def test_double_dollars_in_running_text_are_inline():
 
 def test_double_dollars_as_a_paragraph_of_their_own_are_display():
     rendered = render("Előtte.\n\n$$ E = mc^2 $$\n\nUtána.")
-    assert rendered.html == (
+    assert tex_view(rendered.html) == (
         '<p>Előtte.</p>\n<div class="math math-display">\\[ E = mc^2 \\]</div>\n<p>Utána.</p>'
     )
     assert (rendered.math_inline, rendered.math_display) == (0, 1)
@@ -72,10 +73,10 @@ def test_display_inside_a_list_item_stays_in_the_item():
 def test_display_math_in_a_blockquote_stays_display_in_the_quote(source, tex):
     """The quote markers of each line are not TeX, and the formula stays inside the quote."""
     rendered = render(source)
-    quote = parse(rendered.html).find("blockquote")
-    formulas = [d.text()[2:-2] for d in quote.find_all("div", "math-display")]
-    assert formulas == [tex]
-    assert ">" not in unescape(formulas[0])
+    html = rendered.html
+    quoted = display(html[html.index("<blockquote>") : html.rindex("</blockquote>")])
+    assert quoted == [tex]
+    assert ">" not in quoted[0]
     assert rendered.html.count("<blockquote>") == source.split("\n")[0].count(">")
     # The quote's text is still in the same quote, not split into a second one.
     text = " ".join(parse(rendered.html).find("blockquote").text().split())
@@ -129,7 +130,7 @@ def test_math_in_an_indented_code_block_stays_code():
 
 def test_pipe_inside_math_does_not_split_a_table_cell():
     source = "| Képlet | Jelentés |\n|---|---|\n| $$\\left| x \\right|$$ | abszolút érték |\n"
-    tree = parse(render(source).html)
+    tree = parse(tex_view(render(source).html))
     cells = [td.text() for td in tree.find_all("td")]
     assert cells == ["\\(\\left| x \\right|\\)", "abszolút érték"]
 
@@ -166,7 +167,7 @@ def test_escaped_backslash_before_paren_is_not_math():
 
 def test_html_special_characters_are_escaped_not_stripped():
     rendered = render("Ha $$a<b$$ és $$c > d \\& e$$ akkor.")
-    assert '<span class="math math-inline">\\(a&lt;b\\)</span>' in rendered.html
+    assert '<span class="math math-inline">\\(a&lt;b\\)</span>' in tex_view(rendered.html)
     assert inline(rendered.html) == ["a<b", "c > d \\& e"]
 
 

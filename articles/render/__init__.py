@@ -31,6 +31,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from articles.body_images import responsive_images
+from articles.katex import katex_version
 from articles.render.markdown import Heading, convert, heading_slug
 from articles.render.math import Formula, Typeset, typeset
 from articles.render.sanitize import sanitize
@@ -46,6 +47,7 @@ __all__ = [
     "image_sources",
     "markdownify",
     "render",
+    "renderer_version",
     "report",
     "typeset",
 ]
@@ -110,6 +112,15 @@ def render(text: str) -> Rendered:
 # Bumped when the report's shape or meaning changes: older stored reports are then ignored
 # (and re-made by `manage.py rerender_articles`).
 REPORT_VERSION = 1
+# Bumped when Cikk's own pipeline changes what it outputs for the same source.
+PIPELINE_REVISION = 1
+
+
+def renderer_version() -> str:
+    """What made a stored body_html: our pipeline's revision and the KaTeX release that typeset
+    its formulas. Stored in the report; an article whose report names another version is older
+    than the renderer (the checks say so; `manage.py rerender_articles` upgrades it)."""
+    return f"cikk-{PIPELINE_REVISION}+katex-{katex_version()}"
 
 
 def source_digest(text: str) -> str:
@@ -122,6 +133,7 @@ def report(rendered: Rendered) -> dict[str, Any]:
     data = asdict(rendered)
     del data["html"], data["text"]
     data["version"] = REPORT_VERSION
+    data["renderer"] = renderer_version()
     return data
 
 
@@ -132,7 +144,9 @@ def from_report(data: dict[str, Any] | None, body: str) -> Rendered | None:
         return None
     if data.get("source_sha256") != source_digest(body):
         return None
-    fields = {k: v for k, v in data.items() if k != "version"}
+    if data.get("renderer") != renderer_version():
+        return None  # e.g. another KaTeX: its formula errors may differ from today's
+    fields = {k: v for k, v in data.items() if k not in ("version", "renderer")}
     fields["headings"] = [Heading(**heading) for heading in data["headings"]]
     fields["formulas"] = [Formula(**formula) for formula in data["formulas"]]
     fields["unclosed"] = [tuple(pair) for pair in data["unclosed"]]

@@ -16,6 +16,8 @@ import secrets
 from dataclasses import dataclass
 from html import escape
 
+from articles import katex
+
 
 @dataclass(frozen=True)
 class Typeset:
@@ -34,11 +36,27 @@ class Formula:
 
 
 def typeset(tex: str, *, display: bool) -> Typeset:
-    """HTML for one formula. Today: the escaped TeX in `span.math.math-inline` (`\\(…\\)`) or
-    `div.math.math-display` (`\\[…\\]`), typeset in the browser by static/js/katex-init.js."""
-    if display:
-        return Typeset(f'<div class="math math-display">\\[{escape(tex, quote=False)}\\]</div>')
-    return Typeset(f'<span class="math math-inline">\\({escape(tex, quote=False)}\\)</span>')
+    """HTML for one formula: KaTeX's HTML + MathML (articles.katex, run on the server) in
+    `span.math.math-inline` or `div.math.math-display`. A formula KaTeX cannot typeset is its
+    TeX in the same element with `.math-error` (a quiet style in content.css), and KaTeX's
+    message in `error` for the editorial checks. Readers never need a script."""
+    return _wrap(tex, display, katex.typeset(tex, display=display))
+
+
+def typeset_many(items: list[tuple[str, bool]]) -> list[Typeset]:
+    """`typeset` for every (TeX, display) of a document, with one call into KaTeX for all."""
+    outputs = katex.typeset_many(items)
+    return [_wrap(tex, display, out) for (tex, display), out in zip(items, outputs, strict=True)]
+
+
+def _wrap(tex: str, display: bool, result: katex.Output) -> Typeset:
+    tag, kind = ("div", "display") if display else ("span", "inline")
+    if result.error is None:
+        return Typeset(f'<{tag} class="math math-{kind}">{result.html}</{tag}>')
+    return Typeset(
+        f'<{tag} class="math math-{kind} math-error">{escape(tex, quote=False)}</{tag}>',
+        result.error,
+    )
 
 
 class MathSlots:
@@ -46,7 +64,8 @@ class MathSlots:
 
     def __init__(self) -> None:
         self.nonce = secrets.token_hex(8)
-        self.formulas: list[Formula] = []
+        self._pending: list[tuple[str, bool, int]] = []
+        self._formulas: list[Formula] | None = None
         self._html: list[str] = []
         self._slot = re.compile(
             rf'<(span|div) class="math math-(?:inline|display) cikkmath-{self.nonce}-(\d+)">'
@@ -55,17 +74,27 @@ class MathSlots:
 
     def slot(self, tex: str, display: bool, line: int) -> str:
         """Record a formula; return its slot element (HTML for Markdown's raw-HTML stash)."""
-        index = len(self.formulas)
-        result = typeset(tex, display=display)
-        self.formulas.append(Formula(tex, display, line, result.error))
-        self._html.append(result.html)
-        tag, kind, open_, close = (
-            ("div", "display", "\\[", "\\]") if display else ("span", "inline", "\\(", "\\)")
-        )
+        index = len(self._pending)
+        self._pending.append((tex, display, line))
+        self._formulas = None
+        tag, kind = ("div", "display") if display else ("span", "inline")
+        # The text is the bare TeX: what the plain text (search) and heading names read.
         return (
             f'<{tag} class="math math-{kind} cikkmath-{self.nonce}-{index}">'
-            f"{open_}{escape(tex, quote=False)}{close}</{tag}>"
+            f"{escape(tex, quote=False)}</{tag}>"
         )
+
+    @property
+    def formulas(self) -> list[Formula]:
+        """Every formula with KaTeX's verdict: all typeset together, on first use."""
+        if self._formulas is None:
+            results = typeset_many([(tex, display) for tex, display, _ in self._pending])
+            self._html = [result.html for result in results]
+            self._formulas = [
+                Formula(tex, display, line, result.error)
+                for (tex, display, line), result in zip(self._pending, results, strict=True)
+            ]
+        return self._formulas
 
     def fill(self, html: str) -> str:
         """Swap every slot left in sanitized HTML for its typeset formula (one regex pass)."""

@@ -7,9 +7,9 @@
  * and scroll it: WCAG 2.1.1, axe's scrollable-region-focusable), and the classes
  * scroll-more-left / scroll-more-right, which content.css turns into a fading edge; a box that
  * fits gets none of that (no useless tab stop). The labels come from the page, translated:
- * data-label-table / data-label-math on .article-body. Loaded with `defer` after katex-init.js,
- * so formulas are already typeset; a ResizeObserver on each box and its content follows font
- * loads, rotations and window changes.
+ * data-label-table / data-label-math on .article-body. Loaded with `defer`; formulas come
+ * typeset from the server; a ResizeObserver on each box and its content follows font loads
+ * (KaTeX's web fonts), rotations and window changes.
  */
 (function () {
   "use strict";

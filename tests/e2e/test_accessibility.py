@@ -17,13 +17,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 FAILING_IMPACTS = {"serious", "critical"}
 
-# Every formula katex-init.js will handle has been handled (true at once on a page without math).
-# A function, not a bare expression: Playwright re-polls an expression through eval, which the
-# page's CSP refuses.
-TYPESET = (
-    "() => [...document.querySelectorAll('.math')]"
-    ".every(el => el.dataset.typeset === '1' || el.classList.contains('math-error'))"
-)
+# Formulas come typeset from the server; wait for KaTeX's web fonts, so that contrast and
+# sizes are checked on the glyphs a reader sees. A function, not a bare expression: Playwright
+# re-polls an expression through eval, which the page's CSP refuses.
+TYPESET = "() => document.fonts.status === 'loaded'"
 
 RUN_AXE = """async () => {
   const results = await axe.run(document, {resultTypes: ["violations"]});

@@ -64,18 +64,12 @@ def seed_comment_fragments(seed_text: str) -> list[str]:
 
 
 def typeset(page) -> None:
-    """Wait until katex-init.js has processed every formula of the body.
+    """The formulas arrive typeset from the server: wait only for KaTeX's web fonts.
 
     A function, not a bare expression: Playwright polls a bare expression through `eval`,
     which the site's CSP (no 'unsafe-eval') refuses as soon as the first check says "not yet".
     """
-    page.page.wait_for_function(
-        """() => {
-          const math = [...document.querySelectorAll(".article-body .math")];
-          return math.length > 0 && math.every(el => el.dataset.typeset === "1");
-        }""",
-        timeout=10_000,
-    )
+    page.page.wait_for_function("() => document.fonts.status === 'loaded'", timeout=10_000)
 
 
 def _load_every_image(page) -> list[dict]:
@@ -110,11 +104,57 @@ def test_the_seed_parsers_agree_with_the_issue(seed_text):
     assert any(f.startswith("Célunk, hogy az olvasó") for f in fragments)
 
 
+def _assert_seed_formulas(page, seed_text) -> None:
+    body = page.page.locator(".article-body")
+    expected = seed_formulas(seed_text)
+    assert body.locator(".katex").count() == SEED_FORMULAS
+    assert body.locator(".katex-display").count() == SEED_DISPLAY_FORMULAS
+    assert body.locator("math").count() == SEED_FORMULAS  # MathML for assistive technology
+    assert page.page.locator(".math-error").count() == 0
+    annotations = body.locator(".katex annotation[encoding='application/x-tex']")
+    assert [_squash(tex) for tex in annotations.all_text_contents()] == [t for t, _ in expected]
+
+
+def test_the_seed_page_asks_for_no_katex_script(page, live_server, released_seed):
+    _open(page, live_server, released_seed.get_absolute_url())
+    typeset(page)
+    page.page.wait_for_load_state("networkidle")
+    scripts = [url for url in page.requests if url.split("?")[0].endswith(".js")]
+    assert not [url for url in scripts if "katex" in url or "auto-render" in url], scripts
+    assert page.page.evaluate("typeof window.katex") == "undefined"
+    assert any(url.endswith("/static/katex/katex.min.css") for url in page.requests)
+    _assert_clean(page)
+
+
+def test_the_seed_is_typeset_with_javascript_off(browser, live_server, released_seed, seed_text):
+    """A reader without JavaScript (or a print preview before any script ran) gets every
+    formula typeset, and the headings stand where a reader with JavaScript finds them."""
+    tops = {}
+    for javascript in (False, True):
+        context = browser.new_context(java_script_enabled=javascript)
+        try:
+            raw = context.new_page()
+            raw.set_viewport_size({"width": 1280, "height": 900})
+            raw.goto(live_server.url + released_seed.get_absolute_url())
+            raw.wait_for_load_state("networkidle")
+            if not javascript:
+                from tests.e2e.conftest import RecordingPage
+
+                _assert_seed_formulas(RecordingPage(raw), seed_text)
+            tops[javascript] = raw.eval_on_selector_all(
+                ".article-body h2", "els => els.map(el => Math.round(el.offsetTop))"
+            )
+        finally:
+            context.close()
+    assert tops[False] and tops[False] == tops[True]  # typesetting moves nothing
+
+
 def test_katex_typesets_every_formula_of_the_seed(page, live_server, released_seed, seed_text):
     _open(page, live_server, released_seed.get_absolute_url())
     typeset(page)
     body = page.page.locator(".article-body")
     expected = seed_formulas(seed_text)
+    _assert_seed_formulas(page, seed_text)
 
     assert body.locator(".katex").count() == SEED_FORMULAS
     assert body.locator(".katex-display").count() == SEED_DISPLAY_FORMULAS
