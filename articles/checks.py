@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -37,6 +37,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from articles.images import own_media_name
 from articles.text import fold_accents
 
 if TYPE_CHECKING:
@@ -272,22 +273,17 @@ def _check_sections(prose: str) -> list[Finding]:
 
 
 def _local_media_name(src: str) -> str | None:
-    """The storage name of an image served from MEDIA_URL, or None if it is not ours."""
-    path = unquote(urlsplit(src).path)
-    media_url = settings.MEDIA_URL
-    if media_url and path.startswith(media_url):
-        return path[len(media_url) :]
-    return None
+    """The storage name of an image of our own media storage, or None if it is not ours
+    (articles.images.own_media_name: the same rule the body-image rewriting uses)."""
+    return own_media_name(src)
 
 
 def _is_foreign(src: str) -> bool:
     """An image from another origin: the CSP's img-src (config/settings.py) allows only our
-    own origin and the media origin, so a reader's browser would show a broken image."""
+    own origin and the media origin, so a reader's browser would show a broken image. (Our own
+    media never gets here: _local_media_name() recognised it first.)"""
     parts = urlsplit(src)
-    if parts.scheme not in ("http", "https") and not src.startswith("//"):
-        return False
-    media = urlsplit(settings.MEDIA_URL)
-    return not (media.netloc and parts.netloc == media.netloc)
+    return parts.scheme in ("http", "https") or src.startswith("//")
 
 
 def _check_images(article: Article, images: list[_Image]) -> list[Finding]:

@@ -10,6 +10,7 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -113,3 +114,51 @@ def store_image(image: CheckedImage, storage: Storage | None = None) -> str:
 
     make_renditions_on_commit(name, storage, data=image.data, width=image.width)
     return name
+
+
+# Any name works: the storage's URL for it, less the name, is where every stored file lives.
+_PROBE = "images/probe.jpg"
+
+
+def media_url_prefix(storage: Storage | None = None) -> str:
+    """The URL prefix under which `storage` serves its files: `/media/` on the file system,
+    `https://kep.example.hu/` or `https://bucket.s3.amazonaws.com/prefix/` on object storage.
+
+    Derived from the storage's own `url()`, so it is right for every configuration the storage
+    supports (custom domain, endpoint, addressing style, location) without repeating its rules.
+    """
+    storage = storage or default_storage
+    url = storage.url(_PROBE)
+    if not url.endswith(_PROBE):  # a storage that rewrites names: only its URLs can tell
+        raise ValueError(f"cannot tell the media URL prefix of {type(storage).__name__}")
+    return url[: -len(_PROBE)]
+
+
+def own_media_name(src: str, storage: Storage | None = None) -> str | None:
+    """The storage name an image URL points at when it is one of ours, else None.
+
+    The one definition of "our own image", used by the editorial checks (what is external or
+    missing) and by the body-image rewriting (what gets a responsive srcset), so that they
+    always agree: a URL is ours when it starts with the storage's URL prefix (see
+    media_url_prefix), or when it is that prefix made absolute with CIKK_SITE_URL (a relative
+    prefix such as `/media/`). The rest (path only) is the name, percent-decoded.
+    """
+    src = (src or "").strip()
+    if not src:
+        return None
+    try:
+        prefix = media_url_prefix(storage)
+    except Exception:  # a storage that cannot make URLs serves nothing to readers
+        return None
+    candidates = [prefix]
+    if prefix.startswith("/") and not prefix.startswith("//"):
+        candidates.append(settings.CIKK_SITE_URL.rstrip("/") + prefix)
+    for candidate in candidates:
+        if src.startswith(candidate):
+            rest = src[len(candidate) :]
+            if "?" in rest or "#" in rest:  # stored files are served without either
+                return None
+            name = unquote(rest)
+            if name and not name.startswith("/") and ".." not in name.split("/"):
+                return name
+    return None
