@@ -22,7 +22,7 @@ from django.core.files.storage import default_storage
 from PIL import Image
 
 from articles.images import own_media_name
-from articles.renditions import renditions_for
+from articles.renditions import available_renditions
 
 # The article column: at most ~65ch of body text (site.css `.article`), ~40rem; the viewport
 # (less its padding) on phones.
@@ -96,7 +96,7 @@ def _rewrite(match: re.Match[str]) -> str:
     width, height = size
     url = _url(name)
     ext = name.rsplit(".", 1)[1]
-    renditions = renditions_for(name, width)
+    renditions = available_renditions(name, width)
     webp = [(_url(r.name), r.width) for r in renditions if r.format == "webp"]
     same = [(_url(r.name), r.width) for r in renditions if r.format == ext]
 

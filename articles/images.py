@@ -10,12 +10,16 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage
 from PIL import Image, UnidentifiedImageError
+
+if TYPE_CHECKING:
+    from articles.renditions import RenditionReport
 
 # Pillow format name → file extension we store under.
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
@@ -100,19 +104,30 @@ def _looks_like_polyglot(data: bytes, fmt: str) -> bool:
     return fmt == "GIF" and data[6:8] in (b"/*", b"=/", b"//")
 
 
-def store_image(image: CheckedImage, storage: Storage | None = None) -> str:
-    """Save the image under its content-hash name (once) and return the storage name."""
+def store_image(
+    image: CheckedImage, storage: Storage | None = None, *, report: RenditionReport | None = None
+) -> str:
+    """Save the image under its content-hash name (once), make its missing renditions, and
+    return the storage name.
+
+    Renditions are made here, before the article that uses the image is rendered, so that its
+    srcset can list them (body_images lists only renditions that exist). A failure to make one
+    is logged and added to `report`; `manage.py repair_media` makes it later.
+
+    Nothing here is ever deleted again, even when the caller's transaction rolls back: another
+    writer may have stored the same bytes meanwhile and committed an article that uses them.
+    Unreferenced files are removed only by `manage.py cleanup_media --delete`.
+    """
+    from articles.renditions import make_renditions
+
     storage = storage or default_storage
     name = image.storage_name
-    if storage.exists(name):
-        return name  # stored before, and its renditions with it: nothing to do (the fast path)
-    saved = storage.save(name, ContentFile(image.data))
-    if saved != name:  # a race with another writer of the same bytes: keep one copy
-        storage.delete(saved)
-    # Responsive renditions (480/960/1600 px, WebP + original format), once the import commits.
-    from articles.renditions import make_renditions_on_commit
-
-    make_renditions_on_commit(name, storage, data=image.data, width=image.width)
+    if not storage.exists(name):
+        saved = storage.save(name, ContentFile(image.data))
+        if saved != name:  # a race with another writer of the same bytes: keep one copy
+            storage.delete(saved)
+    # Cheap when they all exist (a few exists() calls, no decoding).
+    make_renditions(name, storage, data=image.data, width=image.width, report=report)
     return name
 
 
