@@ -42,7 +42,7 @@ from articles.text import fold_accents
 
 if TYPE_CHECKING:
     from articles.models import Article
-    from articles.rendering import Rendered
+    from articles.render import Rendered
 
 Level = Literal["error", "warning"]
 
@@ -538,7 +538,7 @@ _RENDER_CACHE_TOKEN = uuid.uuid4().hex
 
 def _rendered_for(body: str) -> Rendered:
     """Render once per distinct body: the changelist re-checks unchanged articles often."""
-    from articles.rendering import render
+    from articles.render import render
 
     digest = hashlib.sha256(body.encode()).hexdigest()
     key = f"cikk-checks-render:{_RENDER_CACHE_TOKEN}:{digest}"

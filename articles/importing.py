@@ -61,7 +61,7 @@ from articles.images import (
     store_image,
 )
 from articles.models import Article, Author, Byline, Tag
-from articles.rendering import Rendered, render
+from articles.render import Rendered, render
 from articles.text import make_slug
 
 _T = TypeVar("_T")

@@ -13,7 +13,7 @@ from markdownx.models import MarkdownxField
 from articles.text import fold_accents
 
 if TYPE_CHECKING:
-    from articles.rendering import Rendered
+    from articles.render import Rendered
 
 
 class Author(models.Model):
@@ -79,7 +79,7 @@ class Article(models.Model):
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
     description = models.TextField(_("leírás"), blank=True)
     body = MarkdownxField(_("szöveg (Markdown)"), blank=True)
-    # Rendered and sanitized on save by articles.rendering; never edited by hand.
+    # Rendered and sanitized on save by articles.render; never edited by hand.
     body_html = models.TextField(_("HTML"), blank=True, editable=False)
     date = models.DateTimeField(_("dátum"), default=timezone.now)
     released = models.BooleanField(_("megjelenhet"), default=False)
@@ -178,7 +178,7 @@ class Article(models.Model):
     def render_body(self) -> None:
         """Render and sanitize the Markdown once, here, so readers get stored HTML."""
         from articles.body_images import responsive_images
-        from articles.rendering import render
+        from articles.render import render
 
         given = self.__dict__.pop("_prerendered", None)
         rendered = given[1] if given and given[0] == self.body else render(self.body)

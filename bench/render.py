@@ -53,7 +53,7 @@ def main() -> int:
     import frontmatter
     import markdown
 
-    from articles.rendering import render
+    from articles.render import render
 
     text = frontmatter.loads(args.path.read_text(encoding="utf-8")).content
 

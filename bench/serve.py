@@ -51,7 +51,7 @@ from django.test import Client
 from django.utils import timezone
 from django.conf import settings
 from articles.models import Article, Author, Byline
-from articles.rendering import render
+from articles.render import render
 from articles.text import fold_accents, make_slug
 from django.utils.html import strip_tags
 

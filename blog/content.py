@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 
 from django.conf import settings
 
-from articles.rendering import WORDS_PER_MINUTE, Heading
+from articles.render import WORDS_PER_MINUTE, Heading
 
 TOC_MIN_HEADINGS = 3
 _HEADING_TAGS = {"h1": 1, "h2": 2, "h3": 3}

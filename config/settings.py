@@ -238,7 +238,7 @@ CIKK_SITE_NAME = os.environ.get("CIKK_SITE_NAME", "Cikk")
 CIKK_SITE_URL = os.environ.get("CIKK_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # django-markdownx: the admin preview goes through the one renderer.
-MARKDOWNX_MARKDOWNIFY_FUNCTION = "articles.rendering.markdownify"
+MARKDOWNX_MARKDOWNIFY_FUNCTION = "articles.render.markdownify"
 MARKDOWNX_MEDIA_PATH = "uploads/"
 MARKDOWNX_IMAGE_MAX_SIZE = {"size": (1600, 0), "quality": 90}
 MARKDOWNX_UPLOAD_MAX_SIZE = CIKK_IMAGE_MAX_BYTES
@@ -257,8 +257,9 @@ CACHES = {
 
 # Content-Security-Policy (django-csp 4): nothing but our own files may run. No inline script
 # anywhere (templates load static JS files, KaTeX included). Articles keep the `style` attributes
-# the sanitizer allows (widths, alignment: articles/sanitize.py) and the admin's widgets write a
-# few too, hence 'unsafe-inline' for style *attributes* only, never for <style> or any script.
+# the sanitizer allows (widths, alignment: articles/render/sanitize.py) and the admin's widgets
+# write a few too, hence 'unsafe-inline' for style *attributes* only, never for <style> or
+# any script.
 _MEDIA_ORIGIN = media_origin(STORAGES["default"])
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -860,7 +860,7 @@ def test_the_cover_counts_in_the_checksum_however_it_is_written(cover_line, tmp_
 
 @pytest.mark.django_db
 def test_save_uses_a_rendering_made_elsewhere_only_for_that_very_body():
-    from articles.rendering import Rendered
+    from articles.render import Rendered
 
     article = Article(title="Cím", slug="cim", body="*egy*")
     article.use_rendered("*egy*", Rendered(html="<p>Előre kész</p>", text="Előre kész"))

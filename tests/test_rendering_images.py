@@ -12,7 +12,7 @@ from PIL import Image
 
 from articles.body_images import SIZES, responsive_images
 from articles.images import check_image, store_image
-from articles.rendering import render
+from articles.render import render
 from blog.factories import make_article
 from tests.html_tree import BAD_SCHEMES, normalized_url, parse, start_tags
 

@@ -6,7 +6,7 @@ from html import unescape
 
 import pytest
 
-from articles.rendering import render
+from articles.render import render
 from tests.html_tree import parse
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from articles.rendering import Rendered, render
+from articles.render import Rendered, render
 from tests.html_tree import assert_inert, parse
 
 FRAGMENTS = [

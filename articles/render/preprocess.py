@@ -18,7 +18,6 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from html import escape
 
 from django.utils.translation import gettext as _
 
@@ -48,26 +47,17 @@ _HTML_BLOCK_OPEN = re.compile(
 _VERBATIM_HTML = {"pre", "script", "style", "textarea"}
 _COMMENT_END = re.compile(r"--!?>")
 
-Stash = Callable[[str], str]
 MAX_WARNINGS = 20
+
+
+# (tex, display, source line) -> the text that stands for the formula in the Markdown source.
+MathHook = Callable[[str, bool, int], str]
 
 
 @dataclass
 class Preprocessed:
     text: str
-    math_inline: int = 0
-    math_display: int = 0
     warnings: list[str] = field(default_factory=list)
-
-
-def inline_math_html(tex: str) -> str:
-    """The renderer's inline math element; KaTeX auto-render finds the \\(…\\) inside."""
-    return f'<span class="math math-inline">\\({escape(tex, quote=False)}\\)</span>'
-
-
-def display_math_html(tex: str) -> str:
-    """The renderer's display math element; a block, never wrapped in <p>."""
-    return f'<div class="math math-display">\\[{escape(tex, quote=False)}\\]</div>'
 
 
 def _indent_width(line: str) -> int:
@@ -77,9 +67,9 @@ def _indent_width(line: str) -> int:
 class _Scanner:
     """One left-to-right pass; output is built from slices of the input plus replacements."""
 
-    def __init__(self, text: str, stash: Stash) -> None:
+    def __init__(self, text: str, math: MathHook) -> None:
         self.text = text
-        self.stash = stash
+        self.math = math
         self.out: list[str] = []
         self.flushed = 0  # text[flushed:pos] is pending, copied verbatim on the next flush
         self.result = Preprocessed(text="")
@@ -380,8 +370,7 @@ class _Scanner:
             self.flush(bol)
             if not self.output_ends_with_blank_line() and not self.prev_blank_before(bol):
                 self.out.append(blank)
-        self.out.append(indent + self.stash(display_math_html(_unquote(tex, quote))))
-        self.result.math_display += 1
+        self.out.append(indent + self.math(_unquote(tex, quote), True, self.line_no(open_pos)))
         eol = self.line_end(close_end)
         if not self.only_space_after(close_end):
             # Text after the formula on the same line becomes a paragraph of its own.
@@ -423,15 +412,14 @@ class _Scanner:
             if "|" in text[max(bol, i - 200) : i] and not self.alone_on_line(i, j + 2):
                 # Inside a table cell: a block element in a <td> is fine, no paragraph split.
                 self.flush(i)
-                self.out.append(self.stash(display_math_html(tex)))
+                self.out.append(self.math(tex, True, self.line_no(i)))
                 self.skip(j + 2)
-                self.result.math_display += 1
                 return j + 2
             return self.emit_display(i, j + 2, tex)
         self.flush(i)
-        self.out.append(self.stash(inline_math_html(_unquote(tex, self.quote_marks(self.bol(i))))))
+        tex = _unquote(tex, self.quote_marks(self.bol(i)))
+        self.out.append(self.math(tex, False, self.line_no(i)))
         self.skip(j + 2)
-        self.result.math_inline += 1
         return j + 2
 
     def dollars(self, i: int) -> int:
@@ -457,9 +445,9 @@ class _Scanner:
         if (open_alone and close_alone) or own_paragraph:
             return self.emit_display(i, j + 2, tex)
         self.flush(i)
-        self.out.append(self.stash(inline_math_html(_unquote(tex, self.quote_marks(self.bol(i))))))
+        tex = _unquote(tex, self.quote_marks(self.bol(i)))
+        self.out.append(self.math(tex, False, self.line_no(i)))
         self.skip(j + 2)
-        self.result.math_inline += 1
         return j + 2
 
     def code_span(self, i: int) -> int:
@@ -520,10 +508,10 @@ def _unquote(tex: str, quote: str) -> str:
     return _QUOTE_CONTINUATION.sub("\n", tex) if quote and "\n" in tex else tex
 
 
-def preprocess(text: str, stash: Stash) -> Preprocessed:
+def preprocess(text: str, math: MathHook) -> Preprocessed:
     """Cut math and HTML comments out of Markdown source (outside code), fix list starts.
 
-    `stash` stores a piece of final HTML and returns a placeholder that survives Markdown
-    (Python-Markdown's `md.htmlStash.store`).
+    `math(tex, display, line)` records a formula and returns what stands for it in the source:
+    a placeholder that survives Markdown (articles.render.math).
     """
-    return _Scanner(text, stash).run()
+    return _Scanner(text, math).run()

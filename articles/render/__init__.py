@@ -1,0 +1,108 @@
+"""Markdown to safe HTML: the one renderer (import, admin save, admin preview, feeds).
+
+Data flow, one module a step:
+
+    source
+      ─► preprocess  (articles.render.preprocess: formulas and HTML comments cut out outside
+                      code, a `<` that opens no element escaped, the magazine's list fixes)
+      ─► markdown    (articles.render.markdown: Python-Markdown and its extensions, public
+                      extension points only; each formula is a slot in the raw-HTML stash)
+      ─► sanitize    (articles.render.sanitize: nh3 allowlist; a linear pre-scan reports
+                      what it removes, the images, links and visible text)
+      ─► math        (articles.render.math: every slot swapped for typeset(tex) HTML, after
+                      sanitizing, so typeset output never needs the sanitizer's blessing)
+      ─► body images (articles.body_images: our own stored images get srcsets)
+      ─► Rendered    (the HTML and its report: headings, formulas, removed elements,
+                      warnings, images, links; stored with the article as `render_report`)
+
+Math is kramdown-style: `$$…$$` in running text is inline, a `$$…$$` paragraph (or `$$` lines
+around TeX) is display; `\\(`, `\\[` and `\\$` are ordinary Markdown escapes; a single `$` is
+money.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from math import ceil
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from articles.body_images import responsive_images
+from articles.render.markdown import Heading, convert, heading_slug
+from articles.render.math import Formula, Typeset, typeset
+from articles.render.sanitize import sanitize
+
+__all__ = [
+    "WORDS_PER_MINUTE",
+    "Formula",
+    "Heading",
+    "Rendered",
+    "Typeset",
+    "heading_slug",
+    "markdownify",
+    "render",
+    "typeset",
+]
+
+WORDS_PER_MINUTE = 200
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The sanitized HTML and the render's report (what templates and checks read)."""
+
+    html: str
+    headings: list[Heading] = field(default_factory=list)
+    math_inline: int = 0
+    math_display: int = 0
+    formulas: list[Formula] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)  # src of every image, in order
+    links: list[str] = field(default_factory=list)  # href of every link, in order
+    removed: list[str] = field(default_factory=list)  # what the sanitizer dropped
+    warnings: list[str] = field(default_factory=list)
+    word_count: int = 0
+    reading_minutes: int = 0
+    # The visible text of `html` (math TeX included, entities decoded), from the sanitizer's
+    # pre-scan, for search indexes: cheaper than parsing the output again.
+    text: str = ""
+
+
+def render(text: str) -> Rendered:
+    """Render an article's Markdown to sanitized HTML plus what templates and checks need."""
+    converted = convert(text)
+    clean = sanitize(converted.html)
+    slots = converted.slots
+    html = slots.fill(clean.html)
+    warnings = list(converted.warnings)
+    for src in clean.images_without_alt:
+        warnings.append(_("Kép alternatív szöveg nélkül: %(src)s") % {"src": src})
+    words = len(_WORD.findall(clean.text))
+    return Rendered(
+        html=responsive_images(html),  # after sanitizing: only our own stored images
+        headings=converted.headings,
+        math_inline=slots.inline_count,
+        math_display=slots.display_count,
+        formulas=list(slots.formulas),
+        images=clean.images,
+        links=clean.links,
+        removed=clean.removed,
+        warnings=warnings,
+        word_count=words,
+        reading_minutes=ceil(words / WORDS_PER_MINUTE) if words else 0,
+        text=clean.plain,
+    )
+
+
+def report(rendered: Rendered) -> dict[str, Any]:
+    """The render's report as JSON-ready data (stored as Article.render_report)."""
+    data = asdict(rendered)
+    del data["html"], data["text"]
+    return data
+
+
+def markdownify(text: str) -> str:
+    """django-markdownx's MARKDOWNX_MARKDOWNIFY_FUNCTION: the admin preview."""
+    return render(text).html

@@ -1,0 +1,152 @@
+"""Step 2: Python-Markdown with the magazine's extensions, through public extension points only.
+
+The source preprocessor (articles.render.preprocess) is registered as an ordinary
+Preprocessor, right after Python-Markdown normalises whitespace and before code blocks and raw
+HTML are stashed, so that it sees the author's text; math slots go into Markdown's raw-HTML stash.
+"""
+
+from __future__ import annotations
+
+import threading
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass, field
+from html import unescape
+
+import markdown
+from django.utils.translation import gettext as _
+from markdown.extensions import Extension
+from markdown.extensions.codehilite import CodeHiliteExtension
+from markdown.extensions.footnotes import FootnoteExtension
+from markdown.extensions.toc import TocExtension
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+from pymdownx.tilde import DeleteSubExtension
+
+from articles.render.math import MathSlots
+from articles.render.preprocess import Preprocessed, preprocess
+from articles.text import make_slug
+
+
+def heading_slug(value: str, separator: str = "-") -> str:
+    """toc's slugify: accents folded like every other slug on the site."""
+    return make_slug(value) or "szakasz"
+
+
+class _SourcePreprocessor(Preprocessor):
+    """articles.render.preprocess on the normalised source; formulas go to the slots."""
+
+    def __init__(self, md: markdown.Markdown) -> None:
+        super().__init__(md)
+        self.slots = MathSlots()
+        self.result = Preprocessed(text="")
+
+    def run(self, lines: list[str]) -> list[str]:
+        store = self.md.htmlStash.store
+
+        def math(tex: str, display: bool, line: int) -> str:
+            return store(self.slots.slot(tex, display, line))
+
+        self.result = preprocess("\n".join(lines), math)
+        return self.result.text.split("\n")
+
+
+class _TableTreeprocessor(Treeprocessor):
+    """Markdown tables get the house look of the raw ones: div.table-container >
+    table.custom-table (the wrapper scrolls sideways on a phone)."""
+
+    def run(self, root: etree.Element) -> None:
+        for parent in list(root.iter()):
+            for index, child in enumerate(list(parent)):
+                if child.tag != "table":
+                    continue
+                classes = child.get("class", "").split()
+                if "custom-table" not in classes:
+                    child.set("class", " ".join([*classes, "custom-table"]))
+                wrapper = etree.Element("div", {"class": "table-container"})
+                wrapper.tail = child.tail
+                child.tail = "\n"
+                parent.remove(child)
+                wrapper.append(child)
+                parent.insert(index, wrapper)
+
+
+class _CikkExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        self.source = _SourcePreprocessor(md)
+        md.preprocessors.register(self.source, "cikk_source", 29)
+        md.treeprocessors.register(_TableTreeprocessor(md), "cikk_tables", 5)
+
+
+def _build() -> tuple[markdown.Markdown, _CikkExtension]:
+    cikk = _CikkExtension()
+    md = markdown.Markdown(
+        extensions=[
+            "tables",
+            "fenced_code",
+            # Pygments CSS classes (styled in content.css), never inline styles; no guessing,
+            # so prose indented by mistake is not coloured as some language.
+            CodeHiliteExtension(guess_lang=False, use_pygments=True, noclasses=False),
+            FootnoteExtension(BACKLINK_TITLE=_("Vissza a(z) %d. lábjegyzethez")),
+            TocExtension(slugify=heading_slug, toc_depth="1-6"),
+            "attr_list",
+            "md_in_html",
+            "sane_lists",
+            # ~~strike~~ only: a finance text writes "~5 és ~10 millió", never subscripts.
+            DeleteSubExtension(subscript=False),
+            cikk,
+        ],
+        output_format="html",
+    )
+    return md, cikk
+
+
+class _PerThread(threading.local):
+    """One Markdown instance per thread (it is not thread-safe), built on first use."""
+
+    built: tuple[markdown.Markdown, _CikkExtension] | None = None
+
+
+_per_thread = _PerThread()
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    id: str
+    text: str
+
+
+@dataclass
+class Converted:
+    """Markdown's HTML (not yet sanitized) and what the parse learnt on the way."""
+
+    html: str
+    headings: list[Heading]
+    slots: MathSlots
+    warnings: list[str] = field(default_factory=list)
+
+
+def _flatten(tokens: list[dict]) -> list[Heading]:
+    headings: list[Heading] = []
+    for token in tokens:
+        headings.append(Heading(int(token["level"]), token["id"], unescape(token["name"])))
+        headings.extend(_flatten(token.get("children", [])))
+    return headings
+
+
+def convert(text: str) -> Converted:
+    """Markdown source to (unsanitized) HTML, with headings, formulas and warnings."""
+    if _per_thread.built is None:
+        _per_thread.built = _build()
+    md, cikk = _per_thread.built
+    md.reset()
+    slots = cikk.source.slots = MathSlots()
+    cikk.source.result = Preprocessed(text="")
+    try:
+        html = md.convert(text or "")
+        headings = _flatten(getattr(md, "toc_tokens", []))
+        warnings = list(cikk.source.result.warnings)
+    finally:
+        md.reset()  # do not keep the last document alive in the thread's instance
+        cikk.source.result = Preprocessed(text="")
+    return Converted(html=html, headings=headings, slots=slots, warnings=warnings)
