@@ -21,6 +21,7 @@ import io
 import logging
 import posixpath
 import threading
+import time
 from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
@@ -113,6 +114,9 @@ def _storage_key(storage: Storage) -> tuple[str, str]:
 _COMPLETE: set[tuple[tuple[str, str], str, int]] = set()
 _COMPLETE_MAX = 20_000
 _COMPLETE_LOCK = threading.Lock()
+# An incomplete set is remembered for this long (seconds) before storage is asked again.
+PARTIAL_RECHECK_S = 60.0
+_PARTIAL: dict[tuple[tuple[str, str], str, int], tuple[float, list[Rendition]]] = {}
 
 
 def available_renditions(
@@ -129,12 +133,22 @@ def available_renditions(
     key = (_storage_key(storage), name, int(original_width or 0))
     if key in _COMPLETE:
         return wanted
+    partial = _PARTIAL.get(key)
+    if partial is not None and partial[0] > time.monotonic():
+        return partial[1]
     present = [r for r in wanted if storage.exists(r.name)]
-    if len(present) == len(wanted):
-        with _COMPLETE_LOCK:
+    with _COMPLETE_LOCK:
+        if len(present) == len(wanted):
             if len(_COMPLETE) >= _COMPLETE_MAX:
                 _COMPLETE.clear()
             _COMPLETE.add(key)
+            _PARTIAL.pop(key, None)
+        else:
+            # Checked again after a short while (a repair shows up), not on every page view:
+            # on object storage each check is a request.
+            if len(_PARTIAL) >= _COMPLETE_MAX:
+                _PARTIAL.clear()
+            _PARTIAL[key] = (time.monotonic() + PARTIAL_RECHECK_S, present)
     return present
 
 
@@ -144,8 +158,11 @@ def forget_renditions(name: str | None = None) -> None:
     with _COMPLETE_LOCK:
         if name is None:
             _COMPLETE.clear()
+            _PARTIAL.clear()
         else:
             _COMPLETE.difference_update({key for key in _COMPLETE if key[1] == name})
+            for key in [key for key in _PARTIAL if key[1] == name]:
+                del _PARTIAL[key]
 
 
 @dataclass

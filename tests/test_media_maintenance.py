@@ -212,3 +212,20 @@ def test_cleanup_is_a_dry_run_first_and_deletes_only_unreferenced_files():
     out, _err = run("cleanup_media", "--delete", "--older-than", "0")
     assert not default_storage.exists(fresh)  # with no margin, the fresh orphan goes too
     assert default_storage.exists(used) and default_storage.exists(in_history)
+
+
+def test_repair_covers_uploaded_in_the_admin_too(django_capture_on_commit_callbacks, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    monkeypatch.setattr(renditions_module, "encode_rendition", failing_at(480))
+    article = Article(title="Feltöltött", slug="feltoltott", released=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        article.image = SimpleUploadedFile("b.jpg", jpeg_bytes(800, 400), "image/jpeg")
+        article.save()
+    name = article.image.name
+    assert name.startswith("covers/")
+    assert not default_storage.exists(f"renditions/{name[:-4]}-480w.webp")
+    monkeypatch.undo()
+    out, _err = run("repair_media")
+    assert f"repaired  {name}: 2 renditions" in out
+    assert default_storage.exists(f"renditions/{name[:-4]}-480w.webp")

@@ -3,7 +3,9 @@
 A rendition that could not be made when its image was stored (a full disk, an encoder error,
 a bucket that refused a write) is logged and left out of every srcset; this command makes it
 and re-renders the articles whose pages can now list it (through rerender_articles, so the
-rules about concurrent edits stay in one place). Covers list their renditions at request time.
+rules about concurrent edits stay in one place). Covers (imported or uploaded in the admin) list
+their renditions when a page is served: other app servers see a repaired cover within a minute
+(articles.renditions.PARTIAL_RECHECK_S).
 
     python manage.py repair_media [--dry-run]
 
@@ -18,7 +20,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from articles.body_images import intrinsic_size
 from articles.media_files import referenced_images
 from articles.models import Article
-from articles.renditions import RenditionReport, make_renditions, missing_renditions
+from articles.renditions import (
+    RenditionReport,
+    forget_renditions,
+    make_renditions,
+    missing_renditions,
+)
 
 
 class Command(BaseCommand):
@@ -35,13 +42,18 @@ class Command(BaseCommand):
         repaired: list[str] = []
         failed: list[tuple[str, str]] = []
         missing_total = written_total = 0
-        names = referenced_images()
+        # Content-addressed images articles refer to (width from the file's header), and the
+        # covers uploaded in the admin (`covers/…`, width stored with the article).
+        widths: dict[str, int | None] = dict.fromkeys(referenced_images())
+        covers = Article.objects.exclude(image="").values_list("image", "image_width")
+        widths.update({name: width for name, width in covers.order_by() if width})
+        names = sorted(widths)
         for name in names:
-            size = intrinsic_size(name)
-            if size is None:
+            width = widths[name] or (intrinsic_size(name) or (None,))[0]
+            if not width:
                 failed.append((name, "the stored image cannot be read"))
                 continue
-            missing = missing_renditions(name, size[0])
+            missing = missing_renditions(name, width)
             if not missing:
                 continue
             missing_total += len(missing)
@@ -51,9 +63,10 @@ class Command(BaseCommand):
                     self.stdout.write(f"missing  {name}: {listed}")
                 continue
             report = RenditionReport()
-            make_renditions(name, width=size[0], report=report)
+            make_renditions(name, width=width, report=report)
             failed.extend(report.failed)
             written_total += len(report.written)
+            forget_renditions(name)
             if report.written:
                 repaired.append(name)
                 if verbosity >= 1:
