@@ -22,7 +22,7 @@ from django.core.files.storage import default_storage
 from PIL import Image
 
 from articles.images import own_media_name
-from articles.renditions import available_renditions
+from articles.renditions import available_renditions, renditions_for
 
 # The article column: at most ~65ch of body text (site.css `.article`), ~40rem; the viewport
 # (less its padding) on phones.
@@ -56,6 +56,18 @@ def stored_name(src: str) -> str | None:
     if name is None or not _STORED_NAME.fullmatch(name):
         return None
     return name
+
+
+def missing_rendition_names(name: str, width: int | None = None) -> list[str]:
+    """The renditions a stored image should have and storage lacks (pages leave them out of
+    their srcsets; `manage.py repair_media` makes them). Empty when there is nothing to say."""
+    if width is None:
+        size = intrinsic_size(name)
+        if size is None:
+            return []
+        width = size[0]
+    present = {r.name for r in available_renditions(name, width)}
+    return [r.name for r in renditions_for(name, width) if r.name not in present]
 
 
 def intrinsic_size(name: str) -> tuple[int, int] | None:

@@ -37,6 +37,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from articles.body_images import missing_rendition_names
 from articles.images import own_media_name
 from articles.text import fold_accents
 
@@ -286,6 +287,18 @@ def _is_foreign(src: str) -> bool:
     return parts.scheme in ("http", "https") or src.startswith("//")
 
 
+def _renditions_missing(src: str) -> Finding:
+    return Finding(
+        "warning",
+        "missing_renditions",
+        _(
+            "A(z) %(src)s kép kisebb méretváltozatai hiányoznak (az olvasók az eredetit kapják); "
+            "a „manage.py repair_media” parancs elkészíti őket."
+        )
+        % {"src": src},
+    )
+
+
 def _check_images(article: Article, images: list[_Image]) -> list[Finding]:
     findings = []
     if not article.image and article.image_source:
@@ -305,6 +318,8 @@ def _check_images(article: Article, images: list[_Image]) -> list[Finding]:
                 _("A borítókép fájlja hiányzik: %(name)s") % {"name": article.image.name},
             )
         )
+    elif article.image and missing_rendition_names(article.image.name, article.image_width):
+        findings.append(_renditions_missing(article.image.url))
     for image in images:
         src = image.src.strip()
         media_name = _local_media_name(src)
@@ -319,6 +334,8 @@ def _check_images(article: Article, images: list[_Image]) -> list[Finding]:
                         _("Hiányzó kép: %(src)s nincs a feltöltött fájlok között.") % {"src": src},
                     )
                 )
+            elif missing_rendition_names(media_name):
+                findings.append(_renditions_missing(src))
         elif src.startswith("/") and not src.startswith("//"):
             findings.append(
                 Finding(

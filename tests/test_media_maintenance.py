@@ -82,6 +82,12 @@ def test_a_failed_rendition_is_reported_left_out_of_srcset_and_repaired(monkeypa
     assert not any("-960w." in n for n in listed)
     assert any("-480w.webp" in n for n in listed)
 
+    # The editorial checks (and check_articles) remind the editor, naming the image and the fix.
+    from articles.checks import check_article
+
+    warnings = [f.message for f in check_article(article) if f.code == "missing_renditions"]
+    assert len(warnings) == 1 and url in warnings[0] and "repair_media" in warnings[0]
+
     monkeypatch.undo()
     out, _err = run("repair_media", "--dry-run")
     assert f"missing  {name}" in out and "-960w.webp" in out and "2 renditions missing" in out
@@ -97,6 +103,7 @@ def test_a_failed_rendition_is_reported_left_out_of_srcset_and_repaired(monkeypa
         assert default_storage.exists(listed_name), listed_name
     out, _err = run("repair_media")
     assert "0 renditions recreated, 0 failed" in out
+    assert [f for f in check_article(article) if f.code == "missing_renditions"] == []
 
 
 def test_repair_fails_loudly_when_a_rendition_still_cannot_be_made(monkeypatch):
