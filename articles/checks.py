@@ -27,7 +27,6 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
@@ -43,7 +42,7 @@ from articles.text import fold_accents
 
 if TYPE_CHECKING:
     from articles.models import Article
-    from articles.render import Rendered
+    from articles.render import Heading, Rendered
 
 Level = Literal["error", "warning"]
 
@@ -116,13 +115,7 @@ def normalise_description(text: str) -> str:
 _FENCE_RE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})", re.MULTILINE)
 _COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _INLINE_CODE_RE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.DOTALL)
-# `<![…>` outside foreign content: a browser reads a bogus comment up to the first ">";
-# html.parser (Python < 3.13) raises AssertionError on it instead.
-_MARKED_SECTION_RE = re.compile(r"<!\[[^>]*>?")
 _TODO_RE = re.compile(r"\b(TODO|FIXME)\b")
-_ATX_HEADING_RE = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t#]*$")
-_MD_IMAGE_RE = re.compile(r"!\[(?P<alt>[^\]]*)\]\(\s*<?(?P<src>[^)\s>]+)>?(?:\s+[\"'][^)]*)?\)")
-_MD_LINK_RE = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?(?P<href>[^)\s>]+)>?[^)]*\)")
 
 
 def _blank_out(text: str, pattern: re.Pattern[str]) -> str:
@@ -149,58 +142,15 @@ def _strip_fenced_code(text: str) -> str:
     return "\n".join(out)
 
 
-def _prose(text: str) -> str:
-    """The source without fenced code, inline code and HTML comments."""
-    without_code = _blank_out(_strip_fenced_code(text), _INLINE_CODE_RE)
-    return _blank_out(without_code, _COMMENT_RE)
-
-
-class _TagCollector(HTMLParser):
-    """Collects <img> and <a> attributes from raw HTML inside the Markdown."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.images: list[dict[str, str | None]] = []
-        self.links: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "img":
-            self.images.append(dict(attrs))
-        elif tag == "a":
-            href = dict(attrs).get("href")
-            if href:
-                self.links.append(href)
-
-    handle_startendtag = handle_starttag
-
-
 @dataclass(frozen=True)
 class _Image:
     src: str
     alt: str | None  # None: no alt attribute at all
 
 
-def _images_and_links(prose: str) -> tuple[list[_Image], list[str]]:
-    images = [_Image(m.group("src"), m.group("alt")) for m in _MD_IMAGE_RE.finditer(prose)]
-    links = [m.group("href") for m in _MD_LINK_RE.finditer(prose)]
-    collector = _TagCollector()
-    try:
-        collector.feed(_MARKED_SECTION_RE.sub("", prose))
-        collector.close()
-    except AssertionError:  # another html.parser quirk: keep what was collected so far
-        pass
-    images += [_Image(a.get("src") or "", a.get("alt")) for a in collector.images]
-    return images, links + collector.links
-
-
-def _headings(prose: str) -> list[tuple[int, int, str]]:
-    """(line index, level, text) of every ATX heading outside code and comments."""
-    found = []
-    for index, line in enumerate(prose.split("\n")):
-        match = _ATX_HEADING_RE.match(line)
-        if match:
-            found.append((index, len(match.group(1)), (match.group(2) or "").strip()))
-    return found
+def _images(rendered: Rendered) -> list[_Image]:
+    """Every image a reader gets, from the renderer's own parse (an image in code is code)."""
+    return [_Image(src, alt) for src, alt in zip(rendered.images, rendered.image_alts, strict=True)]
 
 
 # --- The individual checks -------------------------------------------------------------------
@@ -234,12 +184,12 @@ def _check_todo(body: str) -> list[Finding]:
     return findings
 
 
-def _check_sections(prose: str) -> list[Finding]:
+def _check_sections(headings: list[Heading]) -> list[Finding]:
+    """Heading levels and empty sections, from the renderer's headings (code is not one)."""
     findings = []
-    lines = prose.split("\n")
-    headings = _headings(prose)
     previous_level = 1  # the article's title is the page's only <h1>
-    for position, (index, level, text) in enumerate(headings):
+    for heading in headings:
+        level, text = heading.level, heading.text
         if level == 1:
             findings.append(
                 Finding(
@@ -259,10 +209,7 @@ def _check_sections(prose: str) -> list[Finding]:
                 )
             )
         previous_level = level
-        following = headings[position + 1] if position + 1 < len(headings) else None
-        end = following[0] if following else len(lines)
-        has_content = any(line.strip() for line in lines[index + 1 : end])
-        if not has_content and (following is None or following[1] <= level):
+        if heading.empty:
             findings.append(
                 Finding(
                     "warning",
@@ -452,11 +399,6 @@ def _check_links(article: Article, links: list[str], context: CheckContext) -> l
     return findings
 
 
-_MATH_SEGMENT_RE = re.compile(
-    r"\$\$(?P<dd>.*?)\$\$|\\\[(?P<br>.*?)\\\]|\\\((?P<pa>.*?)\\\)", re.DOTALL
-)
-
-
 def _brace_balance(tex: str) -> int:
     depth = 0
     escaped = False
@@ -474,11 +416,12 @@ def _brace_balance(tex: str) -> int:
     return depth
 
 
-def _check_math(prose: str) -> list[Finding]:
-    """Unbalanced delimiters and braces: KaTeX would show red source instead of a formula."""
+def _check_math(rendered: Rendered) -> list[Finding]:
+    """Unclosed delimiters and unbalanced braces: KaTeX would show red source instead of a
+    formula. The formulas are the renderer's own (never a link, code or an attribute)."""
     findings = []
-    for match in _MATH_SEGMENT_RE.finditer(prose):
-        tex = next(group for group in match.groups() if group is not None)
+    for formula in rendered.formulas:
+        tex = formula.tex
         shown = _shorten(" ".join(tex.split()))
         if _brace_balance(tex) != 0:
             findings.append(
@@ -508,14 +451,13 @@ def _check_math(prose: str) -> list[Finding]:
                     _("\\begin és \\end nincs párban a képletben: %(tex)s") % {"tex": shown},
                 )
             )
-    rest = _MATH_SEGMENT_RE.sub(" ", prose)
-    for opener, label in (("$$", "$$"), ("\\[", "\\["), ("\\(", "\\(")):
-        if opener in rest:
+    for delimiter, _line in dict.fromkeys(rendered.unclosed):
+        if delimiter == "$$":
             findings.append(
                 Finding(
                     "error",
                     "math_unclosed",
-                    _("Lezáratlan képlet: %(delim)s nyitás zárás nélkül.") % {"delim": label},
+                    _("Lezáratlan képlet: %(delim)s nyitás zárás nélkül.") % {"delim": delimiter},
                 )
             )
     return findings
@@ -553,9 +495,15 @@ def _shorten(text: str, limit: int = 80) -> str:
 _RENDER_CACHE_TOKEN = uuid.uuid4().hex
 
 
-def _rendered_for(body: str) -> Rendered:
-    """Render once per distinct body: the changelist re-checks unchanged articles often."""
-    from articles.render import render
+def _rendered_for(article: Article) -> Rendered:
+    """The report stored with the article when it is for this body; else render once per
+    distinct body (the changelist re-checks unchanged articles often)."""
+    from articles.render import from_report, render
+
+    body = article.body or ""
+    stored = from_report(getattr(article, "render_report", None), body)
+    if stored is not None:
+        return stored
 
     digest = hashlib.sha256(body.encode()).hexdigest()
     key = f"cikk-checks-render:{_RENDER_CACHE_TOKEN}:{digest}"
@@ -576,18 +524,16 @@ def check_article(
     if context is None:
         context = CheckContext.load()
     if rendered is None:
-        rendered = _rendered_for(article.body or "")
+        rendered = _rendered_for(article)
     body = article.body or ""
-    prose = _prose(body)
-    images, links = _images_and_links(prose)
     findings = [
         *_check_todo(body),
-        *_check_math(prose),
+        *_check_math(rendered),
         *_check_rendered(rendered),
-        *_check_images(article, images),
-        *_check_links(article, links, context),
+        *_check_images(article, _images(rendered)),
+        *_check_links(article, rendered.links, context),
         *_check_description(article, context),
-        *_check_sections(prose),
+        *_check_sections(rendered.headings),
     ]
     return sorted(findings, key=lambda finding: 0 if finding.is_error else 1)
 

@@ -109,6 +109,9 @@ class Article(models.Model):
     # Words of the rendered text, kept on save, so list pages show the reading time without
     # loading body_html.
     word_count = models.PositiveIntegerField(default=0, editable=False)
+    # The renderer's report on `body` (articles.render.report): headings, formulas, images,
+    # links, removed elements, warnings. The editorial checks read it instead of re-parsing.
+    render_report = models.JSONField(default=dict, blank=True, editable=False)
     # Frontmatter keys Cikk does not know: kept and exported again, so nothing is lost.
     extra = models.JSONField(_("egyéb frontmatter"), default=dict, blank=True)
     # Bumped by every save; the admin refuses a save based on an older version (no lost
@@ -173,12 +176,12 @@ class Article(models.Model):
         self._prerendered = (body, rendered)
 
     # What render_body() derives from title, description and body (rerender_articles writes these).
-    RENDERED_FIELDS = ("body_html", "search_text", "word_count")
+    RENDERED_FIELDS = ("body_html", "search_text", "word_count", "render_report")
 
     def render_body(self) -> None:
         """Render and sanitize the Markdown once, here, so readers get stored HTML."""
         from articles.body_images import responsive_images
-        from articles.render import render
+        from articles.render import render, report
 
         given = self.__dict__.pop("_prerendered", None)
         rendered = given[1] if given and given[0] == self.body else render(self.body)
@@ -186,6 +189,7 @@ class Article(models.Model):
         # images were stored, this is what adds their srcsets.
         self.body_html = responsive_images(rendered.html)
         self.word_count = rendered.word_count
+        self.render_report = report(rendered)
         # The renderer's own plain text: parsing 30 KB of HTML again costs ~8 ms.
         text = rendered.text
         self.search_text = fold_accents(f"{self.title}\n{self.description}\n{text}").lower()

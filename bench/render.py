@@ -6,7 +6,12 @@ Usage (from the repository root):
 
 Both are measured interleaved in the same run (one of each per round, so machine noise hits both
 alike) and the medians are compared. Target: full pipeline (preprocess + Markdown with all
-extensions + sanitizing) at most 4x plain Python-Markdown on the same text.
+extensions + sanitizing + report) at most 1.5x plain Python-Markdown on the same text.
+
+It also times the sanitizer alone on the seed's Markdown HTML, interleaved: today's
+(`articles.render.sanitize`: nh3 plus the report's pre-scan), bare `nh3.clean`, and the bleach
+sanitizer Cikk used before (`articles/sanitize.py` + `articles/html_tokenizer.py` read from git
+at OLD_SANITIZER_REV; skipped with a note when git history or bleach is not available).
 
     .venv/bin/python bench/render.py [PATH] --instructions [--repeat N]
 
@@ -29,7 +34,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SEED = ROOT.parent / "shared" / "seeds" / "000_d6cdef30db0b064b.txt"
-TARGET_RATIO = 4.0
+TARGET_RATIO = 1.5
+# The last commit with the bleach sanitizer (before the render package).
+OLD_SANITIZER_REV = "8451b75"
 
 
 def main() -> int:
@@ -90,8 +97,67 @@ def main() -> int:
     print(f"seed: {args.path} ({len(text)} characters), {args.repeat} rounds, medians")
     print(f"full pipeline (render):     {full_ms:8.2f} ms per render")
     print(f"plain markdown.markdown():  {plain_ms:8.2f} ms per render")
-    print(f"ratio: {ratio:.2f}x (target <= {TARGET_RATIO:.0f}x) {'OK' if ratio <= 4 else 'OVER'}")
+    verdict = "OK" if ratio <= TARGET_RATIO else "OVER"
+    print(f"ratio: {ratio:.2f}x (target <= {TARGET_RATIO:.1f}x) {verdict}")
+    compare_sanitizers(markdown.markdown(text, extensions=["tables", "footnotes", "md_in_html"]))
     return 0 if ratio <= TARGET_RATIO else 1
+
+
+def _old_sanitizer():
+    """The bleach-based Sanitizer class as it was at OLD_SANITIZER_REV, or a reason why not."""
+    import importlib.util
+    import types
+
+    try:
+        import bleach  # noqa: F401
+    except ImportError:
+        return None, "bleach is not installed (pip install 'bleach[css]' to compare)"
+    sources = {}
+    for name in ("sanitize", "html_tokenizer"):
+        shown = subprocess.run(
+            ["git", "show", f"{OLD_SANITIZER_REV}:articles/{name}.py"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        if shown.returncode:
+            return None, f"git show {OLD_SANITIZER_REV} failed: {shown.stderr.strip()}"
+        sources[name] = shown.stdout.replace("articles.html_tokenizer", "_old_cikk.html_tokenizer")
+    package = types.ModuleType("_old_cikk")
+    package.__path__ = []
+    sys.modules["_old_cikk"] = package
+    for name in ("html_tokenizer", "sanitize"):
+        spec = importlib.util.spec_from_loader(f"_old_cikk.{name}", loader=None)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        code = compile(sources[name], f"{OLD_SANITIZER_REV}:articles/{name}.py", "exec")
+        exec(code, vars(module))
+    return sys.modules["_old_cikk.sanitize"].Sanitizer(), None
+
+
+def compare_sanitizers(html: str, rounds: int = 50) -> None:
+    import nh3
+
+    from articles.render.sanitize import sanitize
+
+    old, why_not = _old_sanitizer()
+    candidates = {"articles.render.sanitize (nh3 + report)": sanitize, "bare nh3.clean": nh3.clean}
+    if old is not None:
+        candidates[f"old bleach Sanitizer.clean ({OLD_SANITIZER_REV})"] = old.clean
+    times: dict[str, list[float]] = {name: [] for name in candidates}
+    for function in candidates.values():
+        function(html)  # warm-up
+    clock = time.perf_counter
+    for _ in range(rounds):
+        for name, function in candidates.items():
+            start = clock()
+            function(html)
+            times[name].append(clock() - start)
+    print(f"sanitizer alone on the seed's Markdown HTML ({len(html)} characters), {rounds} rounds:")
+    for name, values in times.items():
+        print(f"  {name:48} {statistics.median(values) * 1000:8.2f} ms")
+    if why_not:
+        print(f"  (old sanitizer skipped: {why_not})")
 
 
 _HELPER_C = """

@@ -132,7 +132,7 @@ def test_broken_math_is_an_error():
         "Képlet: $$\\frac{a}{b$$",
         "Képlet: $$\\left( x$$",
         "Lezáratlan $$ x + 1",
-        "Lezáratlan \\( x",
+        "Lezáratlan display:\n\n$$\n\\frac{a}{b}\n",
         "$$\\begin{matrix} a$$",
     ]:
         found = levels(make(f"m{abs(hash(body))}", body=body))
@@ -148,27 +148,19 @@ def test_removed_html_is_reported():
 
 
 @pytest.mark.parametrize(
-    ("declaration", "closed"),
-    [
-        ('<![><img src="]><img src=x onerror=alert(1)//">', True),
-        ("<![if x]>", True),
-        ("<![CDATA[x", False),
-        ("<!x y", False),
-        ("<!-", False),
-    ],
+    "declaration",
+    ['<![><img src="]><img src=x onerror=alert(1)//">', "<![if x]>", "<![CDATA[x", "<!x y", "<!-"],
 )
-def test_malformed_declarations_do_not_crash_the_checks(declaration, closed):
-    """html.parser (Python < 3.13) raises AssertionError on `<![>` (an HTML5 Security
-    Cheatsheet payload) and `<![if x]>`: the checks, and with them the admin's change page, list
-    and `check_articles`, must survive it. Like a browser, they read an unclosed declaration as
-    a bogus comment up to the next ">" (here: the next image's tag)."""
+def test_malformed_declarations_do_not_crash_the_checks(declaration):
+    """`<![>` (an HTML5 Security Cheatsheet payload), `<![if x]>` and friends open no element:
+    the renderer shows them as text, so the image after them is one a reader gets, and the
+    checks (which read the renderer's report) name it."""
     body = f'<img src="/x/elotte.png" alt="a">\n\n{declaration}\n\n<img src="/x/utana.png">'
     article = make("deklaracio", body=body)
     findings = check_article(article)
     missing = " ".join(f.message for f in findings if f.code == "missing_image")
     assert "elotte.png" in missing
-    assert ("utana.png" in missing) is closed
-    assert check_articles([article])[article.pk] == findings
+    assert "utana.png" in missing
     assert check_articles([article])[article.pk] == findings
 
 

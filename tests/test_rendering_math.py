@@ -1,4 +1,4 @@
-"""Math rules, one test each: kramdown-style $$, \\(…\\) and \\[…\\], money, escapes, code."""
+"""Math rules, one test each: kramdown-style $$ (\\( and \\[ are escapes), money, code."""
 
 from __future__ import annotations
 
@@ -146,33 +146,22 @@ def test_math_never_spans_a_blank_line():
     assert rendered.math_inline == rendered.math_display == 0
 
 
-def test_backslash_paren_is_inline_math():
+def test_backslash_paren_is_a_markdown_escape_not_math():
+    """kramdown: math is $$ only; \\( is an escaped parenthesis."""
     rendered = render(r"Legyen \(f(x) = x_1^2\) adott.")
-    assert inline(rendered.html) == ["f(x) = x_1^2"]
+    assert rendered.html == "<p>Legyen (f(x) = x_1^2) adott.</p>"
+    assert rendered.formulas == []
 
 
-def test_backslash_bracket_is_display_math():
+def test_backslash_bracket_is_a_markdown_escape_not_math():
     rendered = render("Legyen\n\\[\n\\int_0^1 x\\,dx\n\\]\nvége.")
-    assert display(rendered.html) == ["\n\\int_0^1 x\\,dx\n"]
-    assert rendered.math_display == 1
-
-
-def test_backslash_bracket_mid_sentence_becomes_a_block():
-    html = render(r"Tehát \[a+b\] és így tovább.").html
-    assert html == (
-        '<p>Tehát </p>\n<div class="math math-display">\\[a+b\\]</div>\n<p>és így tovább.</p>'
-    )
+    assert rendered.math_display == rendered.math_inline == 0
+    assert rendered.html == "<p>Legyen\n[\n\\int_0^1 x\\,dx\n]\nvége.</p>"
 
 
 def test_escaped_backslash_before_paren_is_not_math():
     rendered = render(r"Útvonal: C:\\(mappa).")
     assert rendered.math_inline == 0
-
-
-def test_unclosed_backslash_paren_stays_visible():
-    rendered = render(r"Nyitva \(x + y marad.")
-    assert "\\(x + y marad." in rendered.html
-    assert rendered.warnings
 
 
 def test_html_special_characters_are_escaped_not_stripped():
@@ -221,7 +210,7 @@ def test_math_in_a_comment_is_removed_with_the_comment():
 
 
 def test_several_formulas_on_one_line_and_emphasis_around_them():
-    html = render("*Ha* $$a_1$$ és $$b_2$$, _akkor_ \\(c_3\\).").html
+    html = render("*Ha* $$a_1$$ és $$b_2$$, _akkor_ $$c_3$$.").html
     assert inline(html) == ["a_1", "b_2", "c_3"]
     assert "<em>Ha</em>" in html and "<em>akkor</em>" in html
 

@@ -65,3 +65,34 @@ def test_tex_inside_double_dollars_survives_exactly(tex):
     assume("\t" not in tex)
     spans = parse(render(f"Képlet: $${tex}$$ itt.").html).find_all("span", "math-inline")
     assert [span.text() for span in spans] == [f"\\({tex}\\)"]
+
+
+# Words no HTML element is named after, and the Markdown syntax they are mixed with. Left out on
+# purpose, because there the author's text is not prose: link destinations ("(" and ")"), link
+# reference definitions (":"), footnotes ("^"), attribute lists ("{"), comments and entities.
+WORDS = ["ár", "kamat", "hozam", "infláció", "tőke", "részvény", "piac", "x", "y", "nő"]
+SYNTAX = [
+    " ", " ", "\n", "\n\n", "    ", "*", "**", "_", "__", "`", "```", "~~", "# ", "## ", "- ",
+    "1. ", "> ", "|", "---", "===", "[", "]", "<", ">", "</", "$$", "$", "\\", "\\(", "\\)",
+    "\\[", "\\]", "\\$", "<b>", "</b>", "<em>", "<div>", "</div>", "<span>", "<font>", "!",
+    "[link](/cikk/l/)", "![kép](/media/a.png)", "<https://example.com/>", "=", '"', "'",
+]  # fmt: skip
+
+markdownish = st.lists(st.one_of(st.sampled_from(WORDS), st.sampled_from(SYNTAX)), max_size=60)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(markdownish)
+@example(["x", "<", "y", " és z>w, akkor ", "ár"])
+@example(["If a", "<", "b and c>d then ", "kamat"])
+@example(["- $$\n  ", "x", "\n\n  ", "y", "\n  $$\n- ", "piac"])
+def test_every_visible_word_reaches_the_reader_and_nothing_runs(tokens):
+    """Whatever Markdown-ish text an author writes, each of its words is in the text a reader
+    gets (markup syntax aside), and the HTML is inert."""
+    text = "".join(tokens)
+    assume("<!--" not in text)  # an HTML comment is the author's draft note: hidden on purpose
+    rendered = render(text)
+    assert_inert(rendered.html)
+    shown = parse(rendered.html).text()
+    for word in dict.fromkeys(token for token in tokens if token in WORDS):
+        assert word in shown, f"{word!r} lost from {text!r}: {rendered.html!r}"

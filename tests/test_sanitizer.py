@@ -8,6 +8,8 @@ dangerous CSS (tests/html_tree.assert_inert).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -256,7 +258,8 @@ def test_tag_soup_is_inert_and_its_text_is_kept(source):
     result = sanitize(source)
     assert_inert(result.html)
     if "<" not in source and "&" not in source:
-        assert parse(result.html).text() == source.strip("\n") or not source.strip()
+        shown = parse(result.html).text()
+        assert all(word in shown for word in re.findall(r"\w+", source))
 
 
 def test_a_style_is_cleaned_and_reported_in_every_document():
@@ -290,3 +293,11 @@ def test_style_values_that_load_or_run_anything_are_refused(style, kept):
 
     attrs = parse(sanitize(f'<div style="{style}">x</div>').html).find("div").attrs
     assert attrs.get("style") == kept
+
+
+def test_a_scheme_split_by_spaces_is_refused_too():
+    """Markdown expands a tab to spaces; ammonia's URL parser then reads "jav    ascript:"
+    as a relative URL. The sanitizer refuses it like a browser-lenient reader would."""
+    rendered = render('<a href="jav\tascript:alert(1);">tab</a> <a href="/ok">ok</a>')
+    assert [a.attrs.get("href") for a in parse(rendered.html).find_all("a")] == [None, "/ok"]
+    assert rendered.removed == ["javascript: URL"]

@@ -22,6 +22,7 @@ money.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import asdict, dataclass, field
 from math import ceil
@@ -41,9 +42,12 @@ __all__ = [
     "Heading",
     "Rendered",
     "Typeset",
+    "from_report",
     "heading_slug",
+    "image_sources",
     "markdownify",
     "render",
+    "report",
     "typeset",
 ]
 
@@ -61,14 +65,18 @@ class Rendered:
     math_display: int = 0
     formulas: list[Formula] = field(default_factory=list)
     images: list[str] = field(default_factory=list)  # src of every image, in order
+    image_alts: list[str | None] = field(default_factory=list)  # their alt (None: none)
     links: list[str] = field(default_factory=list)  # href of every link, in order
     removed: list[str] = field(default_factory=list)  # what the sanitizer dropped
     warnings: list[str] = field(default_factory=list)
+    # (delimiter, source line) of openers left unclosed: "$$" and "<!--".
+    unclosed: list[tuple[str, int]] = field(default_factory=list)
     word_count: int = 0
     reading_minutes: int = 0
     # The visible text of `html` (math TeX included, entities decoded), from the sanitizer's
     # pre-scan, for search indexes: cheaper than parsing the output again.
     text: str = ""
+    source_sha256: str = ""  # of the Markdown rendered: a stored report is for this body only
 
 
 def render(text: str) -> Rendered:
@@ -92,20 +100,54 @@ def render(text: str) -> Rendered:
         math_display=slots.display_count,
         formulas=list(slots.formulas),
         images=clean.images,
+        image_alts=clean.image_alts,
         links=clean.links,
         removed=clean.removed,
         warnings=warnings,
+        unclosed=converted.unclosed,
         word_count=words,
         reading_minutes=ceil(words / WORDS_PER_MINUTE) if words else 0,
         text=clean.plain,
+        source_sha256=source_digest(text),
     )
 
 
+# Bumped when the report's shape or meaning changes: older stored reports are then ignored
+# (and re-made by `manage.py rerender_articles`).
+REPORT_VERSION = 1
+
+
+def source_digest(text: str) -> str:
+    return hashlib.sha256((text or "").encode()).hexdigest()
+
+
 def report(rendered: Rendered) -> dict[str, Any]:
-    """The render's report as JSON-ready data (stored as Article.render_report)."""
+    """The render's report as JSON data (stored as Article.render_report): everything but
+    the HTML and the plain text, which the article stores in their own fields."""
     data = asdict(rendered)
     del data["html"], data["text"]
+    data["version"] = REPORT_VERSION
     return data
+
+
+def from_report(data: dict[str, Any] | None, body: str) -> Rendered | None:
+    """A stored report back as a Rendered (without HTML), or None when it is missing, of an
+    older shape, or of another body than `body` (the article changed since it was stored)."""
+    if not data or data.get("version") != REPORT_VERSION:
+        return None
+    if data.get("source_sha256") != source_digest(body):
+        return None
+    fields = {k: v for k, v in data.items() if k != "version"}
+    fields["headings"] = [Heading(**heading) for heading in data["headings"]]
+    fields["formulas"] = [Formula(**formula) for formula in data["formulas"]]
+    fields["unclosed"] = [tuple(pair) for pair in data["unclosed"]]
+    return Rendered(html="", **fields)
+
+
+def image_sources(body: str) -> list[str]:
+    """The src of every image a reader of `body` gets, in order, as the author wrote it: the
+    renderer's own reading (an image inside code is code, not an image). For the importer."""
+    return [src for src in render(body).images if src]
 
 
 def markdownify(text: str) -> str:

@@ -70,11 +70,38 @@ class _TableTreeprocessor(Treeprocessor):
                 parent.insert(index, wrapper)
 
 
+_HEADING_LEVELS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+
+
+class _SectionsTreeprocessor(Treeprocessor):
+    """Notes the ids of headings that open an empty section: nothing but the next heading of
+    the same or a higher level (or the end) after them. Runs after toc has set the ids; raw
+    HTML (a house box's own <h2>) is not a section of the article."""
+
+    def __init__(self, md: markdown.Markdown) -> None:
+        super().__init__(md)
+        self.empty: set[str] = set()
+
+    def run(self, root: etree.Element) -> None:
+        self.empty = set()
+        children = list(root)
+        for index, child in enumerate(children):
+            level = _HEADING_LEVELS.get(child.tag)
+            if level is None:
+                continue
+            following = children[index + 1] if index + 1 < len(children) else None
+            next_level = _HEADING_LEVELS.get(following.tag) if following is not None else 0
+            if following is None or (next_level is not None and next_level <= level):
+                self.empty.add(child.get("id", ""))
+
+
 class _CikkExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         self.source = _SourcePreprocessor(md)
+        self.sections = _SectionsTreeprocessor(md)
         md.preprocessors.register(self.source, "cikk_source", 29)
         md.treeprocessors.register(_TableTreeprocessor(md), "cikk_tables", 5)
+        md.treeprocessors.register(self.sections, "cikk_sections", 4)
 
 
 def _build() -> tuple[markdown.Markdown, _CikkExtension]:
@@ -91,6 +118,9 @@ def _build() -> tuple[markdown.Markdown, _CikkExtension]:
             "attr_list",
             "md_in_html",
             "sane_lists",
+            # Emphasis that never drops a character (Python-Markdown 3.11's own delimiter pass
+            # turns "*a**b c*d" into "*a<strong>b c</strong>", the "d" lost).
+            "pymdownx.betterem",
             # ~~strike~~ only: a finance text writes "~5 és ~10 millió", never subscripts.
             DeleteSubExtension(subscript=False),
             cikk,
@@ -114,6 +144,7 @@ class Heading:
     level: int
     id: str
     text: str
+    empty: bool = False  # opens a section with nothing in it (for the editorial checks)
 
 
 @dataclass
@@ -124,13 +155,16 @@ class Converted:
     headings: list[Heading]
     slots: MathSlots
     warnings: list[str] = field(default_factory=list)
+    unclosed: list[tuple[str, int]] = field(default_factory=list)
 
 
-def _flatten(tokens: list[dict]) -> list[Heading]:
+def _flatten(tokens: list[dict], empty: set[str]) -> list[Heading]:
     headings: list[Heading] = []
     for token in tokens:
-        headings.append(Heading(int(token["level"]), token["id"], unescape(token["name"])))
-        headings.extend(_flatten(token.get("children", [])))
+        heading_id = token["id"]
+        level, text = int(token["level"]), unescape(token["name"])
+        headings.append(Heading(level, heading_id, text, heading_id in empty))
+        headings.extend(_flatten(token.get("children", []), empty))
     return headings
 
 
@@ -144,9 +178,10 @@ def convert(text: str) -> Converted:
     cikk.source.result = Preprocessed(text="")
     try:
         html = md.convert(text or "")
-        headings = _flatten(getattr(md, "toc_tokens", []))
+        headings = _flatten(getattr(md, "toc_tokens", []), cikk.sections.empty)
         warnings = list(cikk.source.result.warnings)
+        unclosed = list(cikk.source.result.unclosed)
     finally:
         md.reset()  # do not keep the last document alive in the thread's instance
         cikk.source.result = Preprocessed(text="")
-    return Converted(html=html, headings=headings, slots=slots, warnings=warnings)
+    return Converted(html, headings, slots, warnings, unclosed)

@@ -18,11 +18,12 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
 # Characters the inline scanner stops at; everything else is copied in bulk.
-_SPECIAL = re.compile(r"[\\`<$\n]")
+_SPECIAL = re.compile(r"[\\`<$\]\n]")
 # Every newline that ends a text line followed by a blank one (overlapping, so all are found).
 _BLANK_LINE = re.compile(r"\n(?=[ \t]*\n)")
 _LEADING_SPACE = re.compile(r"[ \t]*")
@@ -31,6 +32,7 @@ _QUOTE_PREFIX = re.compile(r"(?:[ ]{0,3}>)+[ \t]*")
 # The markers at the start of a formula's continuation lines inside a blockquote.
 _QUOTE_CONTINUATION = re.compile(r"\n(?:[ ]{0,3}>)+[ ]?")
 _FENCE_OPEN = re.compile(r"(~{3,}|`{3,})[^\n]*")
+_LIST_MARKER = re.compile(r"[ ]*(?:[-*+]|\d{1,9}\.)[ \t]+")
 _LIST_ITEM = re.compile(r" {0,3}(?:[-*+]|1\.)[ \t]+\S")
 _ANY_LIST_ITEM = re.compile(r" {0,3}(?:[-*+]|\d{1,9}\.)[ \t]+\S")
 _HUNGARIAN_DATE = re.compile(
@@ -46,6 +48,57 @@ _HTML_BLOCK_OPEN = re.compile(
 # Inside these raw blocks nothing is touched (no math, no comment stripping).
 _VERBATIM_HTML = {"pre", "script", "style", "textarea"}
 _COMMENT_END = re.compile(r"--!?>")
+# A reference-style link definition ("[id]: https://…"): its destination is never math.
+_LINK_DEFINITION = re.compile(r" {0,3}\[[^\]\n]+\]:[ \t]*\S")
+# An HTML tag as a browser would read it: name, attributes (values quoted or bare), end.
+# Bounded (_TAG_LIMIT characters), so an unclosed "<a a a a …" costs nothing per "<".
+_TAG = re.compile(
+    r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s+[^\s\"'<>/=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'"
+    r"|[^\s\"'=<>`]+))?)*)\s*/?>"
+)
+_ATTRIBUTE = re.compile(r"\s+([^\s\"'<>/=]+)(\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?")
+_TAG_LIMIT = 2048
+_MARKUP_START = re.compile(r"[A-Za-z/!?]")
+# Python-Markdown's autolinks (<http…://…>, <ftp://…>) and automail links (<a@b>).
+_AUTOLINK = re.compile(r"<(?:(?:[Ff]|[Hh][Tt])[Tt][Pp][Ss]?://[^<>]*|[^<> !]+@[^@<> ]+)>")
+# "](destination "title")" as Python-Markdown reads it: <…> or text without spaces (escapes and
+# one level of balanced parentheses allowed), then an optional title. One regex, no nested
+# repetition over the same characters, and bounded: the scan stays linear.
+_DESTINATION = re.compile(
+    r"""\]\(\s*(?:<[^<>\n]*>|(?:[^\s()\\]|\\.|\((?:[^\s()\\]|\\.)*\))*)"""
+    r"""(?:\s+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?\s*\)"""
+)
+_DESTINATION_LIMIT = 2048
+# Every element name of HTML (current and obsolete) and the SVG/MathML roots: only these open an
+# element. "a<b and c>d" or "x<y és z>w" is prose, not a <b> or <y> tag; see _opens_element.
+HTML_ELEMENTS = frozenset(
+    {
+        "a", "abbr", "acronym", "address", "applet", "area", "article", "aside", "audio", "b",
+        "base", "basefont", "bdi", "bdo", "bgsound", "big", "blink", "blockquote", "body", "br",
+        "button", "canvas", "caption", "center", "cite", "code", "col", "colgroup", "data",
+        "datalist", "dd", "del", "details", "dfn", "dialog", "dir", "div", "dl", "dt", "em",
+        "embed", "fieldset", "figcaption", "figure", "font", "footer", "form", "frame", "frameset",
+        "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hgroup", "hr", "html", "i", "iframe",
+        "image", "img", "input", "ins", "isindex", "kbd", "keygen", "label", "legend", "li", "link",
+        "listing", "main", "map", "mark", "marquee", "math", "menu", "menuitem", "meta", "meter",
+        "multicol", "nav", "nextid", "nobr", "noembed", "noframes", "noscript", "object", "ol",
+        "optgroup", "option", "output", "p", "param", "picture", "plaintext", "portal", "pre",
+        "progress", "q", "rb", "rp", "rt", "rtc", "ruby", "s", "samp", "script", "search",
+        "section", "select", "slot", "small", "source", "spacer", "span", "strike", "strong",
+        "style", "sub", "summary", "sup", "svg", "table", "tbody", "td", "template", "textarea",
+        "tfoot", "th", "thead", "time", "title", "tr", "track", "tt", "u", "ul", "var", "video",
+        "wbr", "xmp",
+    }
+)  # fmt: skip
+# Attributes that mean something without a value; any other bare word makes "<b and c>" prose.
+_BOOLEAN_ATTRIBUTES = frozenset(
+    {
+        "allowfullscreen", "async", "autofocus", "autoplay", "checked", "controls", "default",
+        "defer", "disabled", "formnovalidate", "hidden", "inert", "ismap", "itemscope", "loop",
+        "markdown", "multiple", "muted", "nomodule", "novalidate", "open", "playsinline",
+        "readonly", "required", "reversed", "selected",
+    }
+)  # fmt: skip
 
 MAX_WARNINGS = 20
 
@@ -58,6 +111,8 @@ MathHook = Callable[[str, bool, int], str]
 class Preprocessed:
     text: str
     warnings: list[str] = field(default_factory=list)
+    # (delimiter, line) of every opener left unclosed ("$$", "<!--"), for the checks.
+    unclosed: list[tuple[str, int]] = field(default_factory=list)
 
 
 def _indent_width(line: str) -> int:
@@ -79,11 +134,16 @@ class _Scanner:
         self.in_list = False
         self.html_tag = ""
         self.html_depth = 0
+        self.raw_html_line = False  # the current line belongs to a raw HTML block
         # Positions precomputed once, so that no lookup rescans the text: the renderer stays
         # linear even on hostile input (one huge line, thousands of unclosed delimiters).
         self.newlines = [m.start() for m in re.finditer("\n", text)]
         self.blank_lines = [m.start() for m in _BLANK_LINE.finditer(text)]
         self.no_close: dict[str, int] = {}
+        # Every unescaped "$$", for display blocks that hold a blank line.
+        self.dollar_pairs = [
+            m.start() for m in re.finditer(r"\$\$", text) if not _escaped(text, m.start())
+        ]
         self.warned: set[tuple[str, int]] = set()  # delimiter -> paragraph end known to hold none
 
     # -- output helpers ---------------------------------------------------------------------
@@ -106,6 +166,7 @@ class _Scanner:
         if (delimiter, line) in self.warned or len(self.warned) >= MAX_WARNINGS:
             return
         self.warned.add((delimiter, line))
+        self.result.unclosed.append((delimiter, line))
         if delimiter == "<!--":
             message = _(
                 "Lezáratlan HTML-megjegyzés a(z) %(line)d. sorban: a szöveg vége nem jelenik meg."
@@ -176,6 +237,7 @@ class _Scanner:
         eol = self.line_end(pos)
         line = text[pos:eol]
         stripped = line.strip()
+        self.raw_html_line = False
         nxt = min(eol + 1, len(text))
 
         if not stripped:
@@ -208,16 +270,23 @@ class _Scanner:
         if self.block_kind == "code" and not self.prev_blank and indent < 4:
             self.block_kind = "none"
 
+        if self.block_kind != "html" and _LINK_DEFINITION.match(line):
+            # "[id]: https://…$$…": a link's destination and title are never math.
+            self.prev_blank = False
+            return nxt, False
+
         starts_block = self.prev_blank or self.block_kind in ("none", "heading", "fence", "code")
         is_list_item = bool(_ANY_LIST_ITEM.match(line))
 
+        # Python-Markdown takes a block tag at the start of a line for a raw HTML block even
+        # right after a paragraph line.
+        html = _HTML_BLOCK_OPEN.match(line)
+        if html and (starts_block or line.startswith("<")):
+            self.block_kind = "html"
+            self.html_tag = html.group(1).lower()
+            self.html_depth = 0
+            return self.html_line(line, pos, nxt)
         if starts_block:
-            html = _HTML_BLOCK_OPEN.match(line)
-            if html:
-                self.block_kind = "html"
-                self.html_tag = html.group(1).lower()
-                self.html_depth = 0
-                return self.html_line(line, pos, nxt)
             date = _HUNGARIAN_DATE.match(line)
             if date:
                 # "2012. december 5-én…" opens a paragraph, not a list numbered from 2012.
@@ -258,6 +327,7 @@ class _Scanner:
         Verbatim blocks (pre, script, style, textarea) are skipped whole; others are scanned
         (comments and math inside a <div> are handled)."""
         self.track_html(line)
+        self.raw_html_line = True
         self.prev_blank = False
         if self.html_depth <= 0:
             self.block_kind = "none"
@@ -266,10 +336,8 @@ class _Scanner:
         return pos, True
 
     def track_html(self, line: str) -> None:
-        tag = self.html_tag
-        opens = len(re.findall(rf"<{tag}\b", line, re.IGNORECASE))
-        closes = len(re.findall(rf"</{tag}\s*>", line, re.IGNORECASE))
-        self.html_depth += opens - closes
+        opens, closes = _tag_patterns(self.html_tag)
+        self.html_depth += len(opens.findall(line)) - len(closes.findall(line))
 
     def scan_inline(self, pos: int) -> int:
         """Scan from pos to the end of the line (or beyond, for multi-line constructs);
@@ -287,9 +355,12 @@ class _Scanner:
             if ch == "\\":
                 pos = self.backslash(i)
             elif ch == "`":
-                pos = self.code_span(i)
+                # Markdown reads no code spans inside a raw HTML block: there "`" is a character.
+                pos = i + 1 if self.raw_html_line else self.code_span(i)
             elif ch == "<":
-                pos = self.comment(i) if text.startswith("<!--", i) else i + 1
+                pos = self.comment(i) if text.startswith("<!--", i) else self.angle(i)
+            elif ch == "]":
+                pos = self.destination(i) if text.startswith("](", i) else i + 1
             else:  # "$"
                 pos = self.dollars(i) if text.startswith("$$", i) else i + 1
             if pos > n:
@@ -310,10 +381,9 @@ class _Scanner:
             self.out.append("$")
             self.skip(i + 2)
             return i + 2
-        if nxt in ("(", "["):
-            return self.bracket_math(i, display=nxt == "[")
-        if nxt in ("\\", "`"):
-            return i + 2  # an escaped backslash or backtick: Markdown handles it
+        if nxt in ("\\", "`", "(", "[", "]"):
+            # A Markdown escape (kramdown: "\\(" and "\\[" are not math): Markdown handles it.
+            return i + 2
         return i + 1
 
     def find_close(self, start: int, delimiter: str) -> int:
@@ -367,6 +437,10 @@ class _Scanner:
             self.out.append("\n" + blank)
         else:
             indent = text[bol:open_pos]
+            if self.in_list and not quote and 0 < len(indent) < 4:
+                # A list item's continuation block, indented the CommonMark way (to the
+                # item's text): Python-Markdown keeps only 4 spaces in the item.
+                indent = " " * 4
             self.flush(bol)
             if not self.output_ends_with_blank_line() and not self.prev_blank_before(bol):
                 self.out.append(blank)
@@ -395,36 +469,14 @@ class _Scanner:
         prev_bol = self.text.rfind("\n", 0, bol - 1) + 1
         return _blank(self.text[prev_bol : bol - 1], self.quote_marks(bol))
 
-    def bracket_math(self, i: int, display: bool) -> int:
-        text = self.text
-        close_delim = "\\]" if display else "\\)"
-        j = self.find_close(i + 2, close_delim)
-        if j < 0 or not text[i + 2 : j].strip():
-            kind = "\\[" if display else "\\("
-            self.warn_unclosed(kind, i)
-            # Keep the backslash visible: Markdown would otherwise print just "(".
-            self.flush(i)
-            self.out.append("\\")
-            return i + 1
-        tex = text[i + 2 : j]
-        if display:
-            bol = self.bol(i)
-            if "|" in text[max(bol, i - 200) : i] and not self.alone_on_line(i, j + 2):
-                # Inside a table cell: a block element in a <td> is fine, no paragraph split.
-                self.flush(i)
-                self.out.append(self.math(tex, True, self.line_no(i)))
-                self.skip(j + 2)
-                return j + 2
-            return self.emit_display(i, j + 2, tex)
-        self.flush(i)
-        tex = _unquote(tex, self.quote_marks(self.bol(i)))
-        self.out.append(self.math(tex, False, self.line_no(i)))
-        self.skip(j + 2)
-        return j + 2
-
     def dollars(self, i: int) -> int:
         text = self.text
+        open_alone = self.only_space_before(i) and self.only_space_after(i + 2)
+        # "- $$" opening a display block as a list item's first line.
+        after_marker = not open_alone and self.only_space_after(i + 2) and self.after_list_marker(i)
         j = self.find_close(i + 2, "$$")
+        if j < 0 and (open_alone or after_marker):
+            j = self.display_close(i + 2)  # a display block may hold blank lines
         if j < 0 or not text[i + 2 : j].strip():
             if j < 0:
                 self.warn_unclosed("$$", i)
@@ -434,8 +486,9 @@ class _Scanner:
                 end += 1
             return end if j < 0 else j + 2
         tex = text[i + 2 : j]
-        open_alone = self.only_space_before(i) and self.only_space_after(i + 2)
         close_alone = self.only_space_before(j) and self.only_space_after(j + 2)
+        if after_marker and close_alone:
+            return self.emit_item_display(i, j + 2, tex)
         own_paragraph = False
         if not open_alone and self.alone_on_line(i, j + 2):
             bol = self.bol(i)
@@ -449,6 +502,52 @@ class _Scanner:
         self.out.append(self.math(tex, False, self.line_no(i)))
         self.skip(j + 2)
         return j + 2
+
+    def after_list_marker(self, pos: int) -> bool:
+        marker = _LIST_MARKER.match(self.text, self.bol(pos))
+        return marker is not None and marker.end() == pos
+
+    def display_close(self, start: int) -> int:
+        """The "$$" closing a display block opened alone on its line, past blank lines: the
+        next unescaped "$$", if it ends its own line. -1 otherwise."""
+        k = bisect_left(self.dollar_pairs, start)
+        if k == len(self.dollar_pairs):
+            return -1
+        j = self.dollar_pairs[k]
+        return j if self.only_space_before(j) and self.only_space_after(j + 2) else -1
+
+    def emit_item_display(self, open_pos: int, close_end: int, tex: str) -> int:
+        """`- $$ … $$`: the formula is the list item's content, on the marker's line."""
+        text = self.text
+        self.flush(open_pos)  # the marker stays
+        self.out.append(self.math(tex, True, self.line_no(open_pos)) + "\n")
+        following = min(self.line_end(close_end) + 1, len(text))
+        self.skip(following)
+        self.prev_blank = False
+        self.block_kind = "list"
+        self.in_list = True
+        return following
+
+    def angle(self, i: int) -> int:
+        """A "<": an autolink or a tag of an HTML element is kept whole (its attribute values
+        are never math); any other "<" is prose, escaped so Markdown and the sanitizer show it."""
+        text = self.text
+        if not _MARKUP_START.match(text, i + 1):
+            return i + 1  # "a < b": Markdown itself shows it as text
+        end = min(len(text), i + _TAG_LIMIT)
+        m = _AUTOLINK.match(text, i, end) or _TAG.match(text, i, end)
+        if m and (m.re is _AUTOLINK or _opens_element(m)):
+            return m.end()
+        self.flush(i)
+        self.out.append("&lt;")
+        self.skip(i + 1)
+        return i + 1
+
+    def destination(self, i: int) -> int:
+        """`](…)`: a link's or image's destination and title are copied as written (never
+        math); when the `](` opens no destination, it is just text."""
+        m = _DESTINATION.match(self.text, i, min(len(self.text), i + _DESTINATION_LIMIT))
+        return m.end() if m else i + 2
 
     def code_span(self, i: int) -> int:
         text = self.text
@@ -496,6 +595,40 @@ class _Scanner:
         self.flush(i)
         self.skip(end)
         return end
+
+
+@lru_cache(maxsize=64)
+def _tag_patterns(tag: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(opening, closing) tag patterns of a raw HTML block's element."""
+    return (
+        re.compile(rf"<{tag}\b", re.IGNORECASE),
+        re.compile(rf"</{tag}\s*>", re.IGNORECASE),
+    )
+
+
+def _escaped(text: str, pos: int) -> bool:
+    """True when an odd number of backslashes stands right before pos."""
+    k = pos
+    while k > 0 and text[k - 1] == "\\":
+        k -= 1
+    return (pos - k) % 2 == 1
+
+
+def _opens_element(tag: re.Match[str]) -> bool:
+    """Whether a tag-shaped match opens (or closes) an HTML element, as the author meant it:
+    a known element name, and no bare word among its attributes that HTML would not know.
+    "a<b and c>d" is prose; "<img src=x onerror=…>" is a tag (which the sanitizer cleans)."""
+    if tag.group(2).lower() not in HTML_ELEMENTS:
+        return False
+    attributes = tag.group(3)
+    if tag.group(1):
+        return not attributes.strip()
+    for attribute in _ATTRIBUTE.finditer(attributes):
+        name = attribute.group(1).lower()
+        if attribute.group(2) or name in _BOOLEAN_ATTRIBUTES or name.startswith(("data-", "aria-")):
+            continue
+        return False
+    return True
 
 
 def _blank(line: str, quote: str) -> bool:
