@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 # one character examined again by a search that started earlier: ~0.1-1 µs each in the
 # libraries involved, so 2 million steps are well under a second.
 SCAN_BUDGET = 2_000_000
+# Characters the inline processor may copy again (see _inline_cost).
+INLINE_BUDGET = 3_000_000_000
 # Raw HTML nested deeper than this is refused (the house blocks nest 3 deep).
 MAX_HTML_DEPTH = 100
 # HTML elements that never nest (void) or close themselves implicitly: not counted as depth.
@@ -75,17 +77,21 @@ _NO_DEPTH = frozenset(
         "caption",
     ]
 )
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
+# A complete tag (its ">" before any other "<"): what a parser nests. "<a b<a b" is text.
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)(?=[\s/>])[^<>]*>")
 _BLANK_LINE = re.compile(r"\n[ \t]*(?=\n)")
 _BRACKETS = re.compile(r"[\\\[\]()]")
-_ANGLES = re.compile(r"[<>]")
+_INLINE = re.compile(r"<[A-Za-z/!?]|[&`*_\\]")
 
 
 # What each refusal names: (English for operators and logs, Hungarian for editors).
 CONSTRUCTS = {
     "brackets": ('unclosed "[" or "]("', "lezáratlan „[” vagy „](”"),
     "dollars": ('empty or unclosed "$$"', "üres vagy lezáratlan „$$”"),
-    "tags": ('unterminated HTML tags ("<img …" without ">")', "lezáratlan HTML-címke („<img …”)"),
+    "inline": (
+        "inline markup (<tag, &, `, *, _, \\) too dense in one paragraph",
+        "túl sűrű soron belüli jelölés („<”, „&”, „`”, „*”, „_”, „\\”) egy bekezdésben",
+    ),
     "depth": ("raw HTML nested too deep", "túl mélyen egymásba ágyazott HTML-elem"),
 }
 
@@ -142,13 +148,18 @@ class RenderTimeout(RenderRefused):
 def check_render_cost(text: str) -> None:
     """Raise RenderRefused when rendering `text` would cost more than linear time. Linear."""
     budget = SCAN_BUDGET + len(text)
-    for measure in (_bracket_cost, _dollar_cost, _open_tag_cost):
-        cost = measure(text, budget)
-        if cost.steps > budget:
+    for measure, limit in (
+        (_bracket_cost, budget),
+        (_dollar_cost, budget),
+        (_inline_cost, INLINE_BUDGET),
+    ):
+        cost = measure(text, limit)
+        if cost.steps > limit:
             raise RenderRefused(
                 cost.construct,
                 cost.line,
-                f"over {cost.steps:,} characters would be searched again, the limit is {budget:,}",
+                f"over {cost.steps:,} characters would be searched or copied again, "
+                f"the limit is {limit:,}",
             )
     depth, line = _html_depth(text)
     if depth > MAX_HTML_DEPTH:
@@ -194,8 +205,9 @@ def _bracket_cost(text: str, budget: int) -> _Cost:
                 if open_brackets * (end - start) + total > budget:  # refused already: stop
                     return _Cost("brackets", open_brackets * (end - start) + total, line)
             elif ch == "]":
+                closed_one = open_brackets > 0
                 open_brackets = max(0, open_brackets - 1)
-                if text.startswith("(", i + 1):
+                if closed_one and text.startswith("(", i + 1):  # a link's "(": scanned to ")"
                     parens.append(1)
                     skip_to = i + 2
             elif parens:
@@ -213,7 +225,7 @@ def _bracket_cost(text: str, budget: int) -> _Cost:
 
 def _dollar_cost(text: str, budget: int) -> _Cost:
     """The math pre-pass looks for the closing `$$` of each opening one; an empty formula
-    (`$$$$`) or an unclosed one costs the rest of the paragraph."""
+    (`$$$$`, a run of dollars) or an unclosed one costs the rest of the paragraph."""
     total, worst, worst_line = 0, 0, 1
     for start, end, line in _blocks(text):
         block = text[start:end]
@@ -221,7 +233,7 @@ def _dollar_cost(text: str, budget: int) -> _Cost:
             continue
         parts = block.split("$$")
         inner = parts[1::2]  # the text between an opening $$ and the next one
-        bad = sum(1 for part in inner if not part.strip()) + (len(parts) - 1) % 2
+        bad = sum(1 for part in inner if not part) + (len(parts) - 1) % 2
         steps = bad * len(block)
         total += steps
         if steps > worst:
@@ -231,24 +243,22 @@ def _dollar_cost(text: str, budget: int) -> _Cost:
     return _Cost("dollars", total, worst_line)
 
 
-def _open_tag_cost(text: str, budget: int) -> _Cost:
-    """Python's html.parser (inside Python-Markdown) searches for the `>` of each start tag; a
-    tag with no `>` before the next `<` costs the distance to the next `>` anywhere."""
-    total, worst, worst_at = 0, 0, 0
-    marks = [(m.start(), m.group()) for m in _ANGLES.finditer(text)]
-    next_gt = next_lt = len(text)
-    # From the end, so each "<" knows where the next ">" and "<" are: linear.
-    for i, ch in reversed(marks):
-        if ch == ">":
-            next_gt = i
-            continue
-        if text[i + 1 : i + 2].isalpha() and next_gt > next_lt:
-            steps = next_gt - i
-            total += steps
-            if steps > worst:
-                worst, worst_at = steps, i
-        next_lt = i
-    return _Cost("tags", total, _line_of(text, worst_at))
+def _inline_cost(text: str, budget: int) -> _Cost:
+    """Python-Markdown's inline processor rebuilds a paragraph's whole text for every inline
+    construct it replaces by a placeholder (an escaped `<`, an entity, a code span, emphasis,
+    a backslash escape, an HTML tag): k constructs in a paragraph of n characters cost k × n
+    characters copied. Counted per paragraph, against INLINE_BUDGET (copying is ~1 ns a
+    character, so the budget is about the same seconds as the scan budget)."""
+    total, worst, worst_line = 0, 0, 1
+    for start, end, line in _blocks(text):
+        constructs = len(_INLINE.findall(text, start, end))
+        steps = constructs * (end - start)
+        total += steps
+        if steps > worst:
+            worst, worst_line = steps, line
+        if total > budget:
+            break
+    return _Cost("inline", total, worst_line)
 
 
 def _html_depth(text: str) -> tuple[int, int]:

@@ -63,11 +63,11 @@ def assert_linear(small_text: str, large_text: str, label: str) -> tuple[str, st
 def test_each_hostile_shape_is_linear_or_refused(unit):
     small = unit * (SMALL // len(unit))
     large = unit * (LARGE // len(unit))
-    small_outcome, large_outcome = assert_linear(small, large, repr(unit))
+    _small, large_outcome = assert_linear(small, large, repr(unit))
     if unit != "#":  # a line of hashes is cheap and harmless: rendered
-        # The refusal says what and where, for the importer's log and the editor.
+        # At 500 KB every other shape is refused, saying what and where (for the importer's log
+        # and the editor); at 50 KB some are still cheap enough to render.
         assert large_outcome.startswith("refused: ") and "from line 1" in large_outcome
-        assert small_outcome.startswith("refused: ")
 
 
 def _mix(rng: random.Random, size: int, longest_run: int) -> str:
@@ -126,7 +126,7 @@ def test_the_magazine_article_and_ordinary_markup_are_never_refused(seed_text):
         ("Bevezető.\n\n" + "![" * 5000, "brackets", 3),
         ("a\n\nb\n\n" + "[a](b " * 2000, "brackets", 5),
         ("Cím\n\n" + "$$" * 5000, "dollars", 3),
-        ("x\n" * 7 + "<img a" * 5000, "tags", 8),
+        ("a\n\n" * 3 + "x\n" * 4 + "<img a" * 40000, "inline", 7),
         ("x\n" * 4 + "<div>" * 500, "depth", 5),
     ],
 )
@@ -174,7 +174,7 @@ def test_the_admin_form_refuses_a_pathological_body_with_a_field_error(db):
             "title": "Gonosz",
             "slug": "gonosz",
             "date": "2024-12-24 10:00",
-            "body": "Rendes bekezdés.\n\n" + "<img a" * 20_000,
+            "body": "Rendes bekezdés.\n\n" + "![" * 20_000,
             "extra": "{}",
         }
     )
