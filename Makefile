@@ -13,7 +13,7 @@ PORT ?= 8000
 # Local development only: make run serves with DEBUG on and a throwaway secret.
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: setup lock run test pytest lint fmt check clean serve serve-needs-secret test-postgres
+.PHONY: setup lock run test pytest lint fmt check clean serve serve-needs-secret test-postgres test-s3
 
 # pip itself comes from the lock too (the first install upgrades it), so nothing unpinned.
 $(BIN)/python:
@@ -74,6 +74,11 @@ test: lint check pytest
 # The test suite on a throwaway PostgreSQL 15 server (started and removed by .ci/with-postgres).
 test-postgres: setup
 	.ci/with-postgres $(MAKE) --no-print-directory pytest PYTEST_ARGS='$(PYTEST_ARGS)'
+
+# The tests marked s3 against a throwaway S3-compatible server (moto_server from the dev extra,
+# on loopback, started and stopped by .ci/with-s3).
+test-s3: setup
+	.ci/with-s3 $(MAKE) --no-print-directory pytest PYTEST_ARGS='-m s3'
 
 # Production: collectstatic, migrate, gunicorn (config/gunicorn.conf.py; WEB_CONCURRENCY workers)
 # with DEBUG off. Needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS; see docs/deploy.md.

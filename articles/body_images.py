@@ -2,14 +2,14 @@
 
 Runs on the renderer's output AFTER the sanitizer, so the author can never write what is added
 here: only an `<img>` whose src is one of our own stored images (`images/<32 hex>.<ext>` under
-MEDIA_URL or the storage's URL) is touched, and every added attribute is built from that
-validated name and integers. An author's own `srcset`/`sizes`/`<picture>`/`<source>` never get
-this far (the sanitizer drops them).
+the media storage's URL) is touched, and every added attribute is built from that validated
+name and integers. What is "ours" is decided by articles.images.own_media_name, the same
+function the editorial checks use. An author's own `srcset`/`sizes`/`<picture>`/`<source>`
+never get this far (the sanitizer drops them).
 
 Intrinsic sizes come from the image header (Pillow reads no pixels), cached per name: a
-content-hash name never changes meaning. The srcsets list the renditions that exist by naming
-rule (articles.renditions), as the cover tag does: they are made right after the image is
-stored, and rendering happens at save time, sometimes before that commit.
+content-hash name never changes meaning. The srcsets list only the renditions that exist in
+storage (articles.renditions.available_renditions): a browser never picks a missing candidate.
 """
 
 from __future__ import annotations
@@ -18,18 +18,17 @@ import re
 from functools import lru_cache
 from html import escape, unescape
 
-from django.conf import settings
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from articles.renditions import renditions_for
+from articles.images import own_media_name
+from articles.renditions import available_renditions, renditions_for
 
 # The article column: at most ~65ch of body text (site.css `.article`), ~40rem; the viewport
 # (less its padding) on phones.
 SIZES = "(min-width: 44rem) 42rem, 100vw"
 
 _STORED_NAME = re.compile(r"images/[0-9a-f]{32}\.(?:jpg|png|gif|webp)")
-_NAME_AT_END = re.compile(r"(images/[0-9a-f]{32}\.(?:jpg|png|gif|webp))\Z")
 # The sanitizer's serializer quotes every attribute value (with ' when the value holds a " but
 # no ', else with " and " escaped), so this matches exactly one <img> tag, however odd its alt
 # text (a ">" in alt included). A tag it does not match is left as it is.
@@ -51,19 +50,24 @@ def responsive_images(html: str) -> str:
 
 
 def stored_name(src: str) -> str | None:
-    """The storage name an image URL points at, if it is one of our stored images."""
-    match = _NAME_AT_END.search(src)
-    if not match:
+    """The storage name an image URL points at, if it is one of our stored images
+    (content-hash names only; articles.images.own_media_name decides what is ours)."""
+    name = own_media_name(src)
+    if name is None or not _STORED_NAME.fullmatch(name):
         return None
-    name = match.group(1)
-    if src == f"{settings.MEDIA_URL}{name}":
-        return name
-    try:
-        if src == default_storage.url(name):
-            return name
-    except Exception:  # noqa: S110 - a storage that cannot make URLs: not ours
-        pass
-    return None
+    return name
+
+
+def missing_rendition_names(name: str, width: int | None = None) -> list[str]:
+    """The renditions a stored image should have and storage lacks (pages leave them out of
+    their srcsets; `manage.py repair_media` makes them). Empty when there is nothing to say."""
+    if width is None:
+        size = intrinsic_size(name)
+        if size is None:
+            return []
+        width = size[0]
+    present = {r.name for r in available_renditions(name, width)}
+    return [r.name for r in renditions_for(name, width) if r.name not in present]
 
 
 def intrinsic_size(name: str) -> tuple[int, int] | None:
@@ -104,7 +108,7 @@ def _rewrite(match: re.Match[str]) -> str:
     width, height = size
     url = _url(name)
     ext = name.rsplit(".", 1)[1]
-    renditions = renditions_for(name, width)
+    renditions = available_renditions(name, width)
     webp = [(_url(r.name), r.width) for r in renditions if r.format == "webp"]
     same = [(_url(r.name), r.width) for r in renditions if r.format == ext]
 

@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -37,6 +37,8 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from articles.body_images import missing_rendition_names
+from articles.images import own_media_name
 from articles.text import fold_accents
 
 if TYPE_CHECKING:
@@ -289,22 +291,29 @@ def _check_sections(headings: list[Heading]) -> list[Finding]:
 
 
 def _local_media_name(src: str) -> str | None:
-    """The storage name of an image served from MEDIA_URL, or None if it is not ours."""
-    path = unquote(urlsplit(src).path)
-    media_url = settings.MEDIA_URL
-    if media_url and path.startswith(media_url):
-        return path[len(media_url) :]
-    return None
+    """The storage name of an image of our own media storage, or None if it is not ours
+    (articles.images.own_media_name: the same rule the body-image rewriting uses)."""
+    return own_media_name(src)
 
 
 def _is_foreign(src: str) -> bool:
     """An image from another origin: the CSP's img-src (config/settings.py) allows only our
-    own origin and the media origin, so a reader's browser would show a broken image."""
+    own origin and the media origin, so a reader's browser would show a broken image. (Our own
+    media never gets here: _local_media_name() recognised it first.)"""
     parts = urlsplit(src)
-    if parts.scheme not in ("http", "https") and not src.startswith("//"):
-        return False
-    media = urlsplit(settings.MEDIA_URL)
-    return not (media.netloc and parts.netloc == media.netloc)
+    return parts.scheme in ("http", "https") or src.startswith("//")
+
+
+def _renditions_missing(src: str) -> Finding:
+    return Finding(
+        "warning",
+        "missing_renditions",
+        _(
+            "A(z) %(src)s kép kisebb méretváltozatai hiányoznak (az olvasók az eredetit kapják); "
+            "a „manage.py repair_media” parancs elkészíti őket."
+        )
+        % {"src": src},
+    )
 
 
 def _check_images(article: Article, images: list[_Image]) -> list[Finding]:
@@ -326,6 +335,8 @@ def _check_images(article: Article, images: list[_Image]) -> list[Finding]:
                 _("A borítókép fájlja hiányzik: %(name)s") % {"name": article.image.name},
             )
         )
+    elif article.image and missing_rendition_names(article.image.name, article.image_width):
+        findings.append(_renditions_missing(article.image.url))
     for image in images:
         src = image.src.strip()
         media_name = _local_media_name(src)
@@ -340,6 +351,8 @@ def _check_images(article: Article, images: list[_Image]) -> list[Finding]:
                         _("Hiányzó kép: %(src)s nincs a feltöltött fájlok között.") % {"src": src},
                     )
                 )
+            elif missing_rendition_names(media_name):
+                findings.append(_renditions_missing(src))
         elif src.startswith("/") and not src.startswith("//"):
             findings.append(
                 Finding(

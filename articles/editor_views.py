@@ -7,7 +7,8 @@ markdownx ships open views (anyone may POST Markdown to render or files to store
 upload trusts the Content-Type and resizes with Pillow). These replace them under the same URL
 names and paths, which the widget's JavaScript uses:
 
-* preview (`markdownx_markdownify`): the one renderer, `articles.render.markdownify`;
+* preview (`markdownx_markdownify`): the one renderer within its time limit,
+  `articles.render_limits.markdownify`;
 * upload (`markdownx_upload`): Pillow-verified JPEG/PNG/GIF/WebP via `articles.images`, stored
   under a content-hash name, answered with `{"image_code": "![](url)"}` as markdownx expects;
   refusals are a 400 with `{"image": [message]}` (markdownx's form-error shape), never a 500.
@@ -46,7 +47,7 @@ from django.views.decorators.http import require_POST
 
 from articles.images import ImageRejected, check_image, store_image
 from articles.models import Article, EditorDraft
-from articles.render import markdownify
+from articles.render_limits import markdownify
 
 logger = logging.getLogger(__name__)
 

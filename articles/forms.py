@@ -22,6 +22,7 @@ from markdownx.widgets import AdminMarkdownxWidget
 from articles.checks import Finding, check_article
 from articles.images import ImageRejected, check_image
 from articles.models import Article
+from articles.render_limits import RenderRefused, render_bounded
 
 # How many recent revisions are searched for the text the editor had loaded.
 _REVISIONS_SEARCHED = 50
@@ -291,6 +292,18 @@ class ArticleAdminForm(forms.ModelForm):
             ) from exc
         image.name = checked.storage_name.rsplit("/", 1)[-1]
         return image
+
+    def clean_body(self) -> str:
+        """Render the body once, here, within the hard time limit (articles.render_limits), so
+        that a pathological paste is a form error and never holds the request; save() then
+        uses this rendering instead of rendering again."""
+        body = self.cleaned_data.get("body") or ""
+        try:
+            rendered = render_bounded(body)
+        except RenderRefused as exc:
+            raise ValidationError(exc.user_message, code="render_cost") from exc
+        self.instance.use_rendered(body, rendered)
+        return body
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

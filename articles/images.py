@@ -10,11 +10,16 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage
 from PIL import Image, UnidentifiedImageError
+
+if TYPE_CHECKING:
+    from articles.renditions import RenditionReport
 
 # Pillow format name → file extension we store under.
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
@@ -99,17 +104,76 @@ def _looks_like_polyglot(data: bytes, fmt: str) -> bool:
     return fmt == "GIF" and data[6:8] in (b"/*", b"=/", b"//")
 
 
-def store_image(image: CheckedImage, storage: Storage | None = None) -> str:
-    """Save the image under its content-hash name (once) and return the storage name."""
+def store_image(
+    image: CheckedImage, storage: Storage | None = None, *, report: RenditionReport | None = None
+) -> str:
+    """Save the image under its content-hash name (once), make its missing renditions, and
+    return the storage name.
+
+    Renditions are made here, before the article that uses the image is rendered, so that its
+    srcset can list them (body_images lists only renditions that exist). A failure to make one
+    is logged and added to `report`; `manage.py repair_media` makes it later.
+
+    Nothing here is ever deleted again, even when the caller's transaction rolls back: another
+    writer may have stored the same bytes meanwhile and committed an article that uses them.
+    Unreferenced files are removed only by `manage.py cleanup_media --delete`.
+    """
+    from articles.renditions import make_renditions
+
     storage = storage or default_storage
     name = image.storage_name
-    if storage.exists(name):
-        return name  # stored before, and its renditions with it: nothing to do (the fast path)
-    saved = storage.save(name, ContentFile(image.data))
-    if saved != name:  # a race with another writer of the same bytes: keep one copy
-        storage.delete(saved)
-    # Responsive renditions (480/960/1600 px, WebP + original format), once the import commits.
-    from articles.renditions import make_renditions_on_commit
-
-    make_renditions_on_commit(name, storage, data=image.data, width=image.width)
+    if not storage.exists(name):
+        saved = storage.save(name, ContentFile(image.data))
+        if saved != name:  # a race with another writer of the same bytes: keep one copy
+            storage.delete(saved)
+    # Cheap when they all exist (a few exists() calls, no decoding).
+    make_renditions(name, storage, data=image.data, width=image.width, report=report)
     return name
+
+
+# Any name works: the storage's URL for it, less the name, is where every stored file lives.
+_PROBE = "images/probe.jpg"
+
+
+def media_url_prefix(storage: Storage | None = None) -> str:
+    """The URL prefix under which `storage` serves its files: `/media/` on the file system,
+    `https://kep.example.hu/` or `https://bucket.s3.amazonaws.com/prefix/` on object storage.
+
+    Derived from the storage's own `url()`, so it is right for every configuration the storage
+    supports (custom domain, endpoint, addressing style, location) without repeating its rules.
+    """
+    storage = storage or default_storage
+    url = storage.url(_PROBE)
+    if not url.endswith(_PROBE):  # a storage that rewrites names: only its URLs can tell
+        raise ValueError(f"cannot tell the media URL prefix of {type(storage).__name__}")
+    return url[: -len(_PROBE)]
+
+
+def own_media_name(src: str, storage: Storage | None = None) -> str | None:
+    """The storage name an image URL points at when it is one of ours, else None.
+
+    The one definition of "our own image", used by the editorial checks (what is external or
+    missing) and by the body-image rewriting (what gets a responsive srcset), so that they
+    always agree: a URL is ours when it starts with the storage's URL prefix (see
+    media_url_prefix), or when it is that prefix made absolute with CIKK_SITE_URL (a relative
+    prefix such as `/media/`). The rest (path only) is the name, percent-decoded.
+    """
+    src = (src or "").strip()
+    if not src:
+        return None
+    try:
+        prefix = media_url_prefix(storage)
+    except Exception:  # a storage that cannot make URLs serves nothing to readers
+        return None
+    candidates = [prefix]
+    if prefix.startswith("/") and not prefix.startswith("//"):
+        candidates.append(settings.CIKK_SITE_URL.rstrip("/") + prefix)
+    for candidate in candidates:
+        if src.startswith(candidate):
+            rest = src[len(candidate) :]
+            if "?" in rest or "#" in rest:  # stored files are served without either
+                return None
+            name = unquote(rest)
+            if name and not name.startswith("/") and ".." not in name.split("/"):
+                return name
+    return None

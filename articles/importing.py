@@ -62,7 +62,13 @@ from articles.frontmatter import (
 from articles.frontmatter import (
     HANDLER as FRONTMATTER,
 )
-from articles.images import CheckedImage, ImageRejected, check_image, store_image
+from articles.images import (
+    CheckedImage,
+    ImageRejected,
+    check_image,
+    media_url_prefix,
+    store_image,
+)
 from articles.models import Article, Author, Byline, Tag
 from articles.render import Rendered, render
 from articles.text import make_slug
@@ -1081,8 +1087,9 @@ def _media_prefixes(storage: Storage) -> list[str]:
     """URL prefixes of stored files: MEDIA_URL, and the storage's own base (e.g. a bucket)."""
     prefixes = [settings.MEDIA_URL]
     try:
-        base = storage.url("")
-    except Exception:  # a storage that cannot name its root: MEDIA_URL only
+        # Not storage.url(""): S3 refuses an empty key, and the bucket's images were missed.
+        base = media_url_prefix(storage)
+    except Exception:  # a storage that cannot make URLs: MEDIA_URL only
         base = ""
     if base and "?" not in base and base not in prefixes:
         prefixes.append(base)

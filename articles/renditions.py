@@ -4,6 +4,11 @@ Rendition names are a pure function of the stored name and a width, so a templat
 `srcset` from `Article.image.name` and `Article.image_width` without touching storage on each
 request: `images/ab12.jpg` → `renditions/images/ab12-480w.webp` and `…-480w.jpg`.
 
+Renditions are made right when an image is stored (before the article that uses it is rendered),
+and a page lists only the renditions that exist (`available_renditions`), so a browser never
+picks a missing candidate. A rendition that cannot be made is logged as an error and left to
+`manage.py repair_media`, which recreates missing renditions and refreshes the pages.
+
 Widths are never larger than the original (no upscaling). WebP is made for every width (up to
 the largest rendition width); the original format is made for the widths smaller than the
 original, because the original file itself serves its own width. GIFs (possibly animated) are
@@ -15,7 +20,9 @@ from __future__ import annotations
 import io
 import logging
 import posixpath
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage
@@ -96,6 +103,76 @@ def missing_renditions(
     return [r for r in renditions_for(name, original_width) if not storage.exists(r.name)]
 
 
+def _storage_key(storage: Storage) -> tuple[str, str]:
+    """Which storage a cached fact is about (tests and settings switch storages)."""
+    where = getattr(storage, "location", None) or ""
+    return (type(storage).__qualname__, f"{getattr(storage, 'bucket_name', '')}:{where}")
+
+
+# (storage, name, width) whose renditions were all seen in storage. Only complete sets are
+# remembered: content-hash names never change meaning, and a missing rendition may be repaired.
+_COMPLETE: set[tuple[tuple[str, str], str, int]] = set()
+_COMPLETE_MAX = 20_000
+_COMPLETE_LOCK = threading.Lock()
+# An incomplete set is remembered for this long (seconds) before storage is asked again.
+PARTIAL_RECHECK_S = 60.0
+_PARTIAL: dict[tuple[tuple[str, str], str, int], tuple[float, list[Rendition]]] = {}
+
+
+def available_renditions(
+    name: str, original_width: int | None, storage: Storage | None = None
+) -> list[Rendition]:
+    """The renditions of `name` that exist in storage: what a srcset may list.
+
+    A few `exists()` calls the first time; afterwards none for an image whose renditions are
+    all there (remembered per process)."""
+    storage = storage or default_storage
+    wanted = renditions_for(name, original_width)
+    if not wanted:
+        return []
+    key = (_storage_key(storage), name, int(original_width or 0))
+    if key in _COMPLETE:
+        return wanted
+    partial = _PARTIAL.get(key)
+    if partial is not None and partial[0] > time.monotonic():
+        return partial[1]
+    present = [r for r in wanted if storage.exists(r.name)]
+    with _COMPLETE_LOCK:
+        if len(present) == len(wanted):
+            if len(_COMPLETE) >= _COMPLETE_MAX:
+                _COMPLETE.clear()
+            _COMPLETE.add(key)
+            _PARTIAL.pop(key, None)
+        else:
+            # Checked again after a short while (a repair shows up), not on every page view:
+            # on object storage each check is a request.
+            if len(_PARTIAL) >= _COMPLETE_MAX:
+                _PARTIAL.clear()
+            _PARTIAL[key] = (time.monotonic() + PARTIAL_RECHECK_S, present)
+    return present
+
+
+def forget_renditions(name: str | None = None) -> None:
+    """Drop what available_renditions() remembers (of one stored name, or all): after
+    renditions were deleted in this process."""
+    with _COMPLETE_LOCK:
+        if name is None:
+            _COMPLETE.clear()
+            _PARTIAL.clear()
+        else:
+            _COMPLETE.difference_update({key for key in _COMPLETE if key[1] == name})
+            for key in [key for key in _PARTIAL if key[1] == name]:
+                del _PARTIAL[key]
+
+
+@dataclass
+class RenditionReport:
+    """What make_renditions() did: the names written, and the ones it could not make (why)."""
+
+    written: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
 def make_renditions(
     name: str,
     storage: Storage | None = None,
@@ -103,14 +180,17 @@ def make_renditions(
     data: bytes | None = None,
     width: int | None = None,
     force: bool = False,
+    report: RenditionReport | None = None,
 ) -> list[str]:
     """Create the missing renditions of the stored image `name`; return the names written.
 
-    Idempotent: when `width` is given and every rendition exists, nothing is decoded. Errors
-    are logged, never raised: a missing rendition costs bandwidth, not a page (the original
-    stays the fallback in every `<img>`).
+    Idempotent: when `width` is given and every rendition exists, nothing is decoded. A
+    rendition that cannot be made is logged as an error (and added to `report.failed`), never
+    raised: the page then lists only the renditions that exist, the original stays the fallback
+    in every `<img>`, and `manage.py repair_media` makes it later.
     """
     storage = storage or default_storage
+    report = report if report is not None else RenditionReport()
     if not supports_renditions(name):
         return []
     if width and not force and not missing_renditions(name, width, storage):
@@ -123,24 +203,33 @@ def make_renditions(
             image = ImageOps.exif_transpose(opened)
             image.load()
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        logger.warning("renditions: cannot open %s: %s", name, exc)
+        logger.error("renditions: cannot open %s: %s (run manage.py repair_media)", name, exc)
+        report.failed.append((name, f"cannot open: {exc}"))
         return []
-    written: list[str] = []
     for rendition in renditions_for(name, image.width):
         if not force and storage.exists(rendition.name):
             continue
         try:
-            payload = _encode(image, rendition)
-        except (OSError, ValueError) as exc:
-            logger.warning("renditions: cannot encode %s: %s", rendition.name, exc)
+            payload = encode_rendition(image, rendition)
+            _save_exactly(storage, rendition.name, payload, replace=force)
+        except Exception as exc:  # one rendition must not stop the others
+            logger.error(
+                "renditions: cannot make %s: %s (run manage.py repair_media)", rendition.name, exc
+            )
+            report.failed.append((rendition.name, str(exc) or type(exc).__name__))
             continue
-        if storage.exists(rendition.name):
-            storage.delete(rendition.name)
-        saved = storage.save(rendition.name, ContentFile(payload))
-        if saved != rendition.name:  # another writer raced us: keep the deterministic name
-            storage.delete(saved)
-        written.append(rendition.name)
-    return written
+        report.written.append(rendition.name)
+    return report.written
+
+
+def _save_exactly(storage: Storage, name: str, payload: bytes, *, replace: bool) -> None:
+    """Store `payload` under exactly `name`. The same name always means the same bytes (a pure
+    function of a content-hash original), so a concurrent writer's copy is as good as ours."""
+    if replace and storage.exists(name):
+        storage.delete(name)
+    saved = storage.save(name, ContentFile(payload))
+    if saved != name:  # another writer stored `name` meanwhile: keep theirs, drop our copy
+        storage.delete(saved)
 
 
 def make_renditions_on_commit(
@@ -166,9 +255,11 @@ def delete_renditions(name: str, original_width: int, storage: Storage | None = 
     for rendition in renditions_for(name, original_width):
         if storage.exists(rendition.name):
             storage.delete(rendition.name)
+    forget_renditions(name)
 
 
-def _encode(image: Image.Image, rendition: Rendition) -> bytes:
+def encode_rendition(image: Image.Image, rendition: Rendition) -> bytes:
+    """The bytes of one rendition of a decoded (EXIF-rotated) image."""
     height = max(1, round(image.height * rendition.width / image.width))
     resized = (
         image

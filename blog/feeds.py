@@ -1,6 +1,16 @@
-"""RSS 2.0 and Atom feeds of published articles: full sanitized HTML, every author."""
+"""RSS 2.0 and Atom feeds of published articles: full sanitized HTML, every author.
+
+Whatever an article holds, a feed is valid XML: characters XML 1.0 cannot carry (control
+characters, lone surrogates, U+FFFE/U+FFFF) are dropped on the way out, in one place
+(`XmlSafeFeed.add_item`), because Django's XML writer refuses them with a 500. The importer and
+the admin refuse them on the way in; this is the last line for rows written any other way.
+"""
 
 from __future__ import annotations
+
+import re
+from html import escape
+from typing import Any
 
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
@@ -14,8 +24,31 @@ from blog.templatetags.cikk import site_name_value
 
 FEED_SIZE = 20
 
+# Everything outside XML 1.0's Char production (https://www.w3.org/TR/xml/#charsets).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
-class RssWithContent(Rss201rev2Feed):
+
+def xml_safe(value: Any) -> Any:
+    """`value` with the characters XML cannot carry removed (strings inside lists and tuples
+    too); anything else unchanged."""
+    if isinstance(value, str):
+        return _NOT_XML.sub("", value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(xml_safe(item) for item in value)
+    return value
+
+
+class XmlSafeFeed:
+    """Mixin for a feed generator: the feed's and every item's text go through xml_safe()."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*map(xml_safe, args), **{k: xml_safe(v) for k, v in kwargs.items()})
+
+    def add_item(self, *args: Any, **kwargs: Any) -> None:
+        super().add_item(*map(xml_safe, args), **{k: xml_safe(v) for k, v in kwargs.items()})
+
+
+class RssWithContent(XmlSafeFeed, Rss201rev2Feed):
     """RSS 2.0 plus `content:encoded` (the full article) and one `dc:creator` per author."""
 
     def rss_attributes(self) -> dict[str, str]:
@@ -32,7 +65,7 @@ class RssWithContent(Rss201rev2Feed):
             handler.addQuickElement("content:encoded", item["content"])
 
 
-class AtomWithContent(Atom1Feed):
+class AtomWithContent(XmlSafeFeed, Atom1Feed):
     """Atom with `<content type="html">` (the full article) and one `<author>` per author."""
 
     def add_item_elements(self, handler, item) -> None:
@@ -75,7 +108,10 @@ class LatestArticlesFeed(Feed):
         return item.title
 
     def item_description(self, item: Article) -> str:
-        return item.description
+        # RSS <description> and Atom <summary type="html"> are HTML to a feed reader; the
+        # description is plain text (the pages show it escaped), so it is escaped here too:
+        # `<img onerror=…>` in a description reaches the reader as text, never as markup.
+        return escape(item.description, quote=False)
 
     def item_link(self, item: Article) -> str:
         return absolute_url(item.get_absolute_url())

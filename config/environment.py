@@ -112,14 +112,44 @@ def media_storage_from_env(env: Mapping[str, str]) -> dict[str, Any]:
 
 
 def media_origin(storage: Mapping[str, Any]) -> str | None:
-    """The origin images are served from when it is not this site (for the CSP img-src)."""
+    """The origin images are served from when it is not this site (for the CSP img-src).
+
+    Exactly the origin of the URLs the storage will write: the custom domain, or the one botocore
+    builds for this bucket, region, endpoint and addressing style (the way django-storages makes
+    its unsigned URLs), e.g. `https://cikk-media.s3.amazonaws.com`. Never a wildcard such as
+    `https://*.amazonaws.com`, which would let any bucket serve images on our pages.
+    """
     if storage.get("BACKEND") != S3_STORAGE:
         return None
     options = storage["OPTIONS"]
     if options.get("custom_domain"):
-        return f"https://{options['custom_domain']}"
-    endpoint = options.get("endpoint_url")
-    if endpoint:
-        parts = urlsplit(endpoint)
-        return f"{parts.scheme}://{parts.netloc}"
-    return "https://*.amazonaws.com"
+        # django-storages writes `{url_protocol}//{custom_domain}/…`, https: by default.
+        protocol = options.get("url_protocol") or "https:"
+        return f"{protocol}//{options['custom_domain']}"
+    url = bucket_object_url(options, "images/probe.jpg")
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def bucket_object_url(options: Mapping[str, Any], key: str) -> str:
+    """The unsigned URL of `key` in the bucket that these S3Storage options describe, built by
+    botocore without contacting anyone (no credentials needed)."""
+    import boto3
+    from botocore import UNSIGNED
+    from botocore.config import Config
+
+    s3_config: dict[str, Any] = {}
+    if options.get("addressing_style"):
+        s3_config["addressing_style"] = options["addressing_style"]
+    client = boto3.session.Session().client(
+        "s3",
+        region_name=options.get("region_name") or None,
+        endpoint_url=options.get("endpoint_url") or None,
+        config=Config(signature_version=UNSIGNED, s3=s3_config),
+    )
+    location = (options.get("location") or "").strip("/")
+    full_key = f"{location}/{key}" if location else key
+    url = client.generate_presigned_url(
+        "get_object", Params={"Bucket": options["bucket_name"], "Key": full_key}
+    )
+    return url.split("?", 1)[0]

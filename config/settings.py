@@ -232,6 +232,9 @@ STORAGES = {
 # Uploaded and imported images: real JPEG/PNG/GIF/WebP only, within these caps.
 CIKK_IMAGE_MAX_BYTES = env_int("CIKK_IMAGE_MAX_BYTES", 10 * 1024 * 1024)
 CIKK_IMAGE_MAX_PIXELS = env_int("CIKK_IMAGE_MAX_PIXELS", 40_000_000)
+# The hard time limit (seconds) of a render for an admin save or the live preview
+# (articles/render_limits.py: it runs in a worker process that is stopped when time is up).
+CIKK_RENDER_TIMEOUT = float(os.environ.get("CIKK_RENDER_TIMEOUT", "5"))
 # A Markdown file larger than this is refused by the importer (no article is that long).
 CIKK_IMPORT_MAX_BYTES = env_int("CIKK_IMPORT_MAX_BYTES", 2 * 1024 * 1024)
 # Site name and the absolute base URL used in feeds, canonical links and social cards.
@@ -239,7 +242,7 @@ CIKK_SITE_NAME = os.environ.get("CIKK_SITE_NAME", "Cikk")
 CIKK_SITE_URL = os.environ.get("CIKK_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # django-markdownx: the admin preview goes through the one renderer.
-MARKDOWNX_MARKDOWNIFY_FUNCTION = "articles.render.markdownify"
+MARKDOWNX_MARKDOWNIFY_FUNCTION = "articles.render_limits.markdownify"
 MARKDOWNX_MEDIA_PATH = "uploads/"
 MARKDOWNX_IMAGE_MAX_SIZE = {"size": (1600, 0), "quality": 90}
 MARKDOWNX_UPLOAD_MAX_SIZE = CIKK_IMAGE_MAX_BYTES

@@ -209,17 +209,98 @@ def test_images_alt_and_local_media():
         ("https://example.org/k.png", True),
         ("http://example.org/k.png", True),
         ("//cdn.example.org/k.png", True),
+        ("https://example.org/media/images/k.png", True),  # our path on another site
         ("/media/images/k.png", False),
         ("data:image/png;base64,iVBORw0KGgo=", False),
-        ("https://media.cikk.hu/images/k.png", False),  # the media origin (S3 custom domain)
     ],
 )
-def test_external_images_are_errors_because_the_csp_blocks_them(settings, src, foreign):
-    settings.MEDIA_URL = "https://media.cikk.hu/"
+def test_external_images_are_errors_because_the_csp_blocks_them(src, foreign):
     article = make("kulso", body=f'<img src="{src}" alt="kép">')
     findings = [f for f in check_article(article) if f.code == "external_image"]
     assert bool(findings) is foreign
     assert all(f.is_error for f in findings)
+
+
+def _s3(settings, **env: str) -> None:
+    """The media storage exactly as the documented S3 variables configure it (MEDIA_URL stays
+    what settings.py makes it: `/media/`)."""
+    pytest.importorskip("storages", reason="the optional s3 extra is not installed")
+    from config.environment import media_storage_from_env
+
+    settings.STORAGES = {**settings.STORAGES, "default": media_storage_from_env(env)}
+    assert settings.MEDIA_URL == "/media/"
+
+
+S3_SETUPS = {
+    "custom domain": (
+        {"CIKK_S3_BUCKET": "cikk-media", "CIKK_S3_CUSTOM_DOMAIN": "kep.cikk.example.hu"},
+        "https://kep.cikk.example.hu/",
+    ),
+    "aws bucket": ({"CIKK_S3_BUCKET": "cikk-media"}, "https://cikk-media.s3.amazonaws.com/"),
+    "region, path style and prefix": (
+        {
+            "CIKK_S3_BUCKET": "cikk-media",
+            "CIKK_S3_REGION": "eu-central-1",
+            "CIKK_S3_ADDRESSING_STYLE": "path",
+            "CIKK_S3_PREFIX": "media",
+        },
+        "https://s3.eu-central-1.amazonaws.com/cikk-media/media/",
+    ),
+}
+
+
+@pytest.mark.parametrize("setup", S3_SETUPS)
+def test_our_own_images_on_s3_are_never_external(settings, monkeypatch, setup):
+    """With the documented S3 settings, the checks and the body-image code agree on what is
+    ours (articles.images.own_media_name), and a foreign image is still an error. (moto's
+    in-process mock answers the storage's existence checks; tests/test_s3.py runs a server.)"""
+    moto = pytest.importorskip("moto", reason="moto (dev extra) is not installed")
+    import boto3
+
+    env, base = S3_SETUPS[setup]
+    for key, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}.items():
+        monkeypatch.setenv(key, value)
+    mock = moto.mock_aws()
+    mock.start()
+    try:
+        region = env.get("CIKK_S3_REGION", "us-east-1")
+        bucket = boto3.client("s3", region_name=region)
+        location = {} if region == "us-east-1" else {"LocationConstraint": region}
+        bucket.create_bucket(Bucket=env["CIKK_S3_BUCKET"], CreateBucketConfiguration=location)
+        _check_own_image_on_s3(settings, env, base)
+    finally:
+        mock.stop()
+
+
+def _check_own_image_on_s3(settings, env: dict[str, str], base: str) -> None:
+    from articles.body_images import stored_name
+
+    _s3(settings, **env)
+    name = f"images/{'a' * 32}.png"
+    ours = default_storage.url(name)
+    assert ours == f"{base}{name}"
+    assert stored_name(ours) == name  # the body-image rewriting recognises it...
+    article = make(
+        "s3-kep", body=f'<img src="{ours}" alt="kép">\n\n![másik](https://example.org/k.png)'
+    )
+    findings = {f.code: f.message for f in check_article(article) if f.is_error}
+    # ...and the checks call it ours too: not external, only missing (nothing stored there).
+    assert "missing_image" in findings and ours in findings["missing_image"]
+    external = [f for f in check_article(article) if f.code == "external_image"]
+    assert [f.message for f in external if ours in f.message] == []
+    assert len(external) == 1 and "https://example.org/k.png" in external[0].message
+    # A look-alike on another host, or the bucket's path under our own site, is not ours.
+    assert stored_name(ours.replace("://", "://evil.")) is None
+    assert stored_name(f"/media/{name}") is None
+    # Once the file is in the bucket, the same article has no image error at all, and the
+    # reader's HTML gets its intrinsic size from the bucket.
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(buffer, "PNG")
+    default_storage.save(name, ContentFile(buffer.getvalue()))
+    article.body = f'<img src="{ours}" alt="kép">'
+    article.save()
+    assert [f.code for f in check_article(article) if f.is_error] == []
+    assert f'src="{ours}"' in article.body_html and 'width="40" height="30"' in article.body_html
 
 
 def test_description_missing_long_and_duplicate():

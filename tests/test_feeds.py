@@ -4,6 +4,8 @@ the full sanitized body, every author."""
 import io
 import xml.etree.ElementTree as ET
 from datetime import timedelta
+from html import unescape
+from html.parser import HTMLParser
 
 import pytest
 from django.utils import timezone
@@ -180,3 +182,69 @@ def test_absolutize_html_makes_every_srcset_candidate_absolute(settings):
     assert 'src="https://cikk.example/media/a.png"' in out
     assert "https://cikk.example/media/a-480w.png 480w, https://cdn.example/a.png 2000w" in out
     assert 'href="//other.example/x"' in out
+
+
+def _html_elements(fragment: str) -> list[str]:
+    """The element names a feed reader's HTML parser finds in `fragment`."""
+    found: list[str] = []
+
+    class Collector(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append(tag)
+
+    Collector().feed(fragment)
+    return found
+
+
+@pytest.mark.parametrize("url", ["/feed/rss/", "/feed/atom/"])
+def test_control_characters_in_content_never_take_a_feed_down(client, db, settings, url):
+    settings.CIKK_SITE_URL = SITE
+    make_article(
+        "Vezérlő\u0001karakter",
+        description="a\u0001b\x0bc\ufffe",
+        body="Szöveg\u0002 itt.\x1f",
+        authors=["Név\u0003 Nélkül"],
+        tags=["cím\u0004ke"],
+    )
+    response = client.get(url)
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)  # well-formed XML, whatever the row held
+    text = response.content.decode()
+    assert not any(ch in text for ch in "\u0001\u0002\u0003\u0004\x0b\x1f\ufffe")
+    if url == "/feed/rss/":
+        item = root.find("channel/item")
+        assert item.findtext("title") == "Vezérlőkarakter"
+        assert item.findtext("description") == "abc"
+        assert [c.text for c in item.findall("dc:creator", NS)] == ["Név Nélkül"]
+        assert [c.text for c in item.findall("category")] == ["címke"]
+        assert "Szöveg itt." in item.findtext("content:encoded", namespaces=NS)
+    else:
+        entry = root.find("atom:entry", NS)
+        assert entry.findtext("atom:title", namespaces=NS) == "Vezérlőkarakter"
+        assert entry.findtext("atom:summary", namespaces=NS) == "abc"
+
+
+def test_a_description_reaches_feed_readers_as_text_never_as_markup(client, db, settings):
+    settings.CIKK_SITE_URL = SITE
+    hostile = '<img src=x onerror=alert(1)> & <script>alert(2)</script> "idézet"'
+    make_article("Gonosz leírás", description=hostile)
+    rss = ET.fromstring(client.get("/feed/rss/").content)
+    description = rss.find("channel/item").findtext("description")
+    atom = ET.fromstring(client.get("/feed/atom/").content)
+    summary = atom.find("atom:entry", NS).find("atom:summary", NS)
+    assert summary.attrib["type"] == "html"
+    for value in (description, summary.text):
+        # A feed reader decodes the XML, then parses the value as HTML: no element at all,
+        # and the text it shows is exactly what the author wrote.
+        assert _html_elements(value) == []
+        assert unescape(value) == hostile
+
+
+def test_xml_safe_keeps_what_xml_can_carry():
+    from blog.feeds import xml_safe
+
+    keep = "tab\tnl\ncr\r ő € 😀 \ud7ff\ue000\ufffd"
+    assert xml_safe(keep) == keep
+    assert xml_safe("a\x00\x08\x0b\x0c\x0e\x1f\ud800\udfff\ufffe\uffffb") == "ab"
+    assert xml_safe(("x\x01", ["y\x02", 3])) == ("x", ["y", 3])
+    assert xml_safe(None) is None

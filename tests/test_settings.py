@@ -282,6 +282,37 @@ def test_a_cdn_domain_is_the_media_origin():
     assert media_origin(entry) == "https://kep.example.hu"
 
 
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"CIKK_S3_BUCKET": "cikk-media"},
+        {"CIKK_S3_BUCKET": "cikk-media", "CIKK_S3_REGION": "eu-central-1"},
+        {"CIKK_S3_BUCKET": "cikk-media", "CIKK_S3_ADDRESSING_STYLE": "path"},
+        {"CIKK_S3_BUCKET": "cikk.media", "CIKK_S3_REGION": "eu-central-1"},
+        {"CIKK_S3_BUCKET": "b", "CIKK_S3_ENDPOINT_URL": "http://127.0.0.1:9000"},
+        {
+            "CIKK_S3_BUCKET": "b",
+            "CIKK_S3_ENDPOINT_URL": "https://s3.example.com",
+            "CIKK_S3_ADDRESSING_STYLE": "virtual",
+        },
+        {"CIKK_S3_BUCKET": "b", "CIKK_S3_PREFIX": "media", "CIKK_S3_CUSTOM_DOMAIN": "k.example"},
+    ],
+)
+def test_the_media_origin_is_exactly_where_the_storage_points(env):
+    """The CSP origin is the one of the URLs django-storages writes, never a wildcard."""
+    pytest.importorskip("storages", reason="the optional s3 extra is not installed")
+    from urllib.parse import urlsplit
+
+    from storages.backends.s3 import S3Storage
+
+    entry = media_storage_from_env(env)
+    url = S3Storage(**entry["OPTIONS"]).url(f"images/{'c' * 32}.jpg")
+    parts = urlsplit(url)
+    origin = media_origin(entry)
+    assert origin == f"{parts.scheme}://{parts.netloc}"
+    assert "*" not in origin
+
+
 def test_the_csp_lets_images_come_from_the_bucket():
     pytest.importorskip("storages", reason="the optional s3 extra is not installed")
     values = settings_in(
@@ -292,6 +323,10 @@ def test_the_csp_lets_images_come_from_the_bucket():
     )
     img_src = values["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]["img-src"]
     assert img_src == ["'self'", "data:", "https://kep.example.hu"]
+    # Without a custom domain: the bucket's own origin, not every bucket of the provider.
+    values = settings_in(["CONTENT_SECURITY_POLICY"], **PRODUCTION, CIKK_S3_BUCKET="cikk-media")
+    img_src = values["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]["img-src"]
+    assert img_src == ["'self'", "data:", "https://cikk-media.s3.amazonaws.com"]
 
 
 def test_a_bucket_without_django_storages_is_a_clear_error(monkeypatch):

@@ -35,6 +35,7 @@ from articles.katex import katex_version
 from articles.render.markdown import Heading, convert, heading_slug
 from articles.render.math import Formula, Typeset, typeset
 from articles.render.sanitize import sanitize
+from articles.render_limits import check_render_cost
 
 __all__ = [
     "WORDS_PER_MINUTE",
@@ -81,7 +82,11 @@ class Rendered:
 
 
 def render(text: str) -> Rendered:
-    """Render an article's Markdown to sanitized HTML plus what templates and checks need."""
+    """Render an article's Markdown to sanitized HTML plus what templates and checks need.
+
+    Raises articles.render_limits.RenderRefused for a text whose shape would make a step
+    superlinear (the message names the construct and its line)."""
+    check_render_cost(text)
     converted = convert(text)
     clean = sanitize(converted.html)
     slots = converted.slots

@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article
-from articles.renditions import original_format_widths, rendition_name, webp_widths
+from articles.renditions import available_renditions
 from blog.content import absolute_url, reading_minutes
 
 register = template.Library()
@@ -89,7 +89,9 @@ SIZES_CARD = "(min-width: 50rem) 14rem, 100vw"
 
 
 def cover_data(article: Article) -> dict[str, Any] | None:
-    """Everything a <picture> needs, computed from the stored name and width (no storage I/O)."""
+    """Everything a <picture> needs, from the stored name and width; the srcsets list only the
+    renditions that exist (articles.renditions.available_renditions: no storage I/O once an
+    image's renditions have all been seen)."""
     if not article.image:
         return None
     name = article.image.name
@@ -98,15 +100,12 @@ def cover_data(article: Article) -> dict[str, Any] | None:
     data: dict[str, Any] = {"src": url, "width": width, "height": height}
     if width:
         ext = name.rsplit(".", 1)[-1].lower()
-        webp = [
-            (default_storage.url(rendition_name(name, w, "webp")), w) for w in webp_widths(width)
-        ]
+        available = available_renditions(name, width)
+        webp = [(default_storage.url(r.name), r.width) for r in available if r.format == "webp"]
         if ext in {"jpg", "jpeg", "png"}:
-            data["webp_srcset"] = ", ".join(f"{u} {w}w" for u, w in webp)
-            same = [
-                (default_storage.url(rendition_name(name, w, ext)), w)
-                for w in original_format_widths(width)
-            ]
+            if webp:
+                data["webp_srcset"] = ", ".join(f"{u} {w}w" for u, w in webp)
+            same = [(default_storage.url(r.name), r.width) for r in available if r.format == ext]
             data["srcset"] = ", ".join(f"{u} {w}w" for u, w in [*same, (url, width)])
         elif ext == "webp":
             smaller = [(u, w) for u, w in webp if w < width]
