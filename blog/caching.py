@@ -48,10 +48,7 @@ ROOT = Path(settings.BASE_DIR)
 BUILD_SOURCES = ("templates", "static", "articles", "blog", "config", "locale", "package-lock.json")
 RENDERER_SOURCES = (
     "articles/render",
-    "articles/rendering.py",
-    "articles/sanitize.py",
-    "articles/preprocess.py",
-    "articles/html_tokenizer.py",
+    "articles/render_limits.py",
     "articles/body_images.py",
     "articles/katex.py",
     "node_modules/katex/package.json",
