@@ -379,7 +379,8 @@ class ArticleAdmin(VersionAdmin):
             # A revert: reversion wrote the old row, old version number included; continue
             # from the real current version so versions only ever grow.
             obj.version = current
-        super().save_model(request, obj, form, change)
+        # The findings are stored by save_related(), once the bylines are saved too.
+        obj.save(check_findings=False)
         # Saved for real: the autosaved draft of this editor has done its job.
         drafts = EditorDraft.objects.filter(user=request.user)
         (drafts.filter(article=obj) if change else drafts.filter(article__isnull=True)).delete()

@@ -96,17 +96,22 @@ class CheckContext:
 
     @classmethod
     def load(
-        cls, batch: Iterable[Article] = (), *, slugs: Iterable[str] | None = None
+        cls,
+        batch: Iterable[Article] = (),
+        *,
+        links: Iterable[str] = (),
+        descriptions: Iterable[str] = (),
     ) -> CheckContext:
         """One indexed query for what the checks of `batch` compare with: the articles their
-        bodies link to (plus `slugs`, when a caller knows them already) and those whose
-        description may repeat one of theirs. Never all articles."""
+        bodies link to and those whose description may repeat one of theirs. Never all
+        articles. `links`/`descriptions` stand for an article not saved yet (its rendering is
+        at hand, not stored)."""
         from django.db.models import Q
 
         from articles.models import Article
 
-        wanted: set[str] = set(slugs or ())
-        keys: set[str] = set()
+        wanted: set[str] = set(linked_slugs(links))
+        keys: set[str] = {k for text in descriptions for k in description_keys(text) if k}
         for article in batch:
             wanted.update(linked_slugs(_rendered_for(article).links))
             keys.update(k for k in description_keys(article.description) if k)
@@ -613,10 +618,10 @@ def check_article(
     """Every finding for one article, errors first. Costs one query unless given a context
     (and one for the byline unless prefetched, or `authors` is given: the admin form checks the
     bylines it is about to save)."""
-    if context is None:
-        context = CheckContext.load([article])
     if rendered is None:
         rendered = _rendered_for(article)
+    if context is None:
+        context = CheckContext.load(links=rendered.links, descriptions=[article.description])
     body = article.body or ""
     findings = [
         *_check_release(article, authors),

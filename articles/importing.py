@@ -44,7 +44,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from articles.checks import CheckContext, Finding, check_article, has_errors, write_findings
+from articles.checks import Finding, apply_findings, check_article, has_errors
 from articles.frontmatter import (
     ARTICLE_SUFFIXES,
     KNOWN_KEYS,
@@ -793,18 +793,19 @@ class Importer:
         article.source_path = prepared.key
         article.source_checksum = prepared.checksum
         self._set_cover(article, source, checked)
+        # Checked before the write, with the byline the file names, and stored by the INSERT
+        # or UPDATE itself (save() checks nothing more).
+        findings = check_article(article, rendered, authors=source.authors)
+        apply_findings(article, findings)
         if created:  # save() keeps the first version: one INSERT, no UPDATE after it
             article.imported_version = article.version
-            article.save()
+            article.save(check_findings=False)
         else:
-            article.save()
+            article.save(check_findings=False)
             Article.objects.filter(pk=article.pk).update(imported_version=F("version"))
             article.imported_version = article.version
         self._set_authors(article, source.authors, replace=not created)
         self._set_tags(article, source.tags, replace=not created)
-        # On the written rows, bylines included (save() checked before they existed).
-        findings = check_article(article, rendered, context=CheckContext.load([article]))
-        write_findings(article, findings)
         held = source.released and self._release_gate(article, findings, prepared)
         reversion.add_to_revision(article)  # with its bylines (registered in articles.admin)
         reversion.set_comment(f"{IMPORT_COMMENT_PREFIX}{prepared.key}")
@@ -815,7 +816,7 @@ class Importer:
     def _release_gate(self, article: Article, findings: list[Finding], prepared: _Prepared) -> bool:
         """The same gate as the admin's: editorial errors keep a released file unpublished.
 
-        Runs on the written rows (bylines included, as the checks read them), inside the
+        Reads the findings checked before the write (with the file's byline), inside the
         file's transaction; a held article is set back to a draft with a bare UPDATE (no new
         version: the text is as imported). True when held."""
         outcome = prepared.outcome

@@ -176,9 +176,12 @@ class Article(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args, check_findings: bool = True, **kwargs) -> None:
+        """Render, then store the editorial findings with the row. `check_findings=False`
+        for a caller that writes the bylines next and stores the findings after them
+        (articles.checks.write_findings: the admin, the importer), so nothing checks twice."""
         self.render_body()
-        self.refresh_derived()
+        self.refresh_derived(check_findings=check_findings)
         if self.pk is not None and not self._state.adding:
             self.version = (self.version or 0) + 1
         update_fields = kwargs.get("update_fields")
@@ -229,10 +232,10 @@ class Article(models.Model):
         parts = (self.title, self.description, self.body, self.image.name or "", self.image_source)
         return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
-    def refresh_derived(self) -> None:
+    def refresh_derived(self, *, check_findings: bool = True) -> None:
         """Content change time, description key and stored editorial findings (why: the
         sitemap and the admin list read these instead of recomputing them per request)."""
-        from articles.checks import store_findings
+        from articles.checks import description_keys, store_findings
 
         digest = self.public_content_hash()
         if digest != self.content_hash or self.content_changed_at is None:
@@ -242,7 +245,12 @@ class Article(models.Model):
             # of the import), not the moment of the import run.
             self.content_changed_at = min(self.date, now) if imported_new else now
             self.content_hash = digest
-        store_findings(self, self.__dict__.pop("_rendered", None))
+        rendered = self.__dict__.pop("_rendered", None)
+        if check_findings:
+            store_findings(self, rendered)
+        else:
+            keys = description_keys(self.description)
+            self.description_key, self.description_head, self.description_tail = keys
 
     def use_rendered(self, body: str, rendered: Rendered) -> None:
         """Let the next save() use a rendering of `body` made elsewhere (the importer's

@@ -6,21 +6,25 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from articles.models import Article, Byline
-from articles.renditions import make_renditions_on_commit, missing_renditions
+from articles.renditions import make_renditions, missing_renditions
 
 
 @receiver(post_save, sender=Article, dispatch_uid="articles.cover_renditions")
 def cover_renditions(sender, instance: Article, raw: bool = False, **kwargs) -> None:
     """A cover uploaded through the admin's ImageField gets its renditions too.
 
-    Cheap when nothing changed: a few `exists()` checks, no decoding.
+    At once, not on commit: the ImageField already stored the original during save(), and the
+    admin stores the article's findings right after (save_related), which must see the
+    renditions, or every new cover would be listed as missing them. If the transaction rolls
+    back, the files stay unreferenced until `manage.py cleanup_media` removes them, like the
+    original. Cheap when nothing changed: a few `exists()` checks, no decoding.
     """
     if raw or not instance.image or not instance.image_width:
         return
     name = instance.image.name
     storage = instance.image.storage
     if missing_renditions(name, instance.image_width, storage):
-        make_renditions_on_commit(name, storage, width=instance.image_width)
+        make_renditions(name, storage, width=instance.image_width)
 
 
 # Renaming or deleting an author or a tag changes every page that shows their articles: the

@@ -93,7 +93,7 @@ def child(folder: str, *, stub_renderer: bool, jobs: int | None) -> None:
 
     if stub_renderer:  # attribute the time: the importer's own cost without Markdown → HTML
         import articles.importing
-        from articles.rendering import Rendered
+        from articles.render import Rendered
 
         def copy_body(self: Article) -> None:
             self.body_html, self.search_text = self.body, self.body.lower()

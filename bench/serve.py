@@ -6,7 +6,7 @@ What it does, all on 127.0.0.1 and in a temporary folder:
 1. a fresh SQLite database (migrate) and collectstatic, with production settings (DEBUG off,
    CompressedManifestStaticFilesStorage, the real middleware: CSP, axes, whitenoise);
 2. N published articles, bulk-inserted: the seed article (or content/ when the seed is absent) is
-   rendered ONCE by articles.rendering and its HTML reused for every row, as the importer would
+   rendered ONCE by articles.render and its HTML reused for every row, as the importer would
    have stored it;
 3. the article page's exact bytes written into STATIC_ROOT, so that whitenoise serves them as a
    static file;

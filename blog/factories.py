@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 from PIL import Image
 
+from articles.checks import check_article, write_findings
 from articles.images import check_image, store_image
 from articles.models import Article, Author, Byline, Tag
 from articles.text import make_slug
@@ -69,4 +70,6 @@ def make_article(
         Byline.objects.create(article=article, author=make_author(name), position=position)
     for name in tags:
         article.tags.add(make_tag(name))
+    if authors:  # as the admin and the importer do once the byline is written
+        write_findings(article, check_article(article))
     return article

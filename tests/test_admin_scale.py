@@ -65,23 +65,26 @@ def test_list_queries_do_not_grow_with_articles(editor_client, url):
 def test_list_shows_findings_stored_on_save_without_rendering(editor_client, monkeypatch):
     bad = make_article("Hibás cikk", body="Szöveg.\n\nTODO: befejezni", description="")
     good = make_article("Jó cikk", description="Egy rendes leírás a cikkről.")
-    assert bad.finding_errors == 1 and bad.finding_warnings >= 1
-    assert good.finding_errors == 0
+    # The factory's articles lack what release asks for (a cover…): compare with a good one.
+    bad_errors = {f["code"] for f in bad.findings if f["level"] == "error"}
+    good_errors = {f["code"] for f in good.findings if f["level"] == "error"}
+    assert bad_errors - good_errors == {"todo", "description_missing"}
+    assert bad.finding_errors == len(bad_errors)
     import articles.checks
-    import articles.rendering
+    import articles.render
 
     def fail(*args, **kwargs):
         raise AssertionError("the list must not check or render")
 
     monkeypatch.setattr(articles.checks, "check_article", fail)
-    monkeypatch.setattr(articles.rendering, "render", fail)
+    monkeypatch.setattr(articles.render, "render", fail)
     html = editor_client.get(LIST).content
     cells = {
         row.find("th").text: row.find("td", class_="field-findings_count").text
         for row in _rows(html)
     }
-    assert cells["Hibás cikk"].startswith("1 /")
-    assert cells["Jó cikk"] == "0"
+    assert cells["Hibás cikk"].startswith(f"{bad.finding_errors} /")
+    assert cells["Jó cikk"].startswith(f"{good.finding_errors} /")
 
 
 def test_check_articles_stores_findings_for_the_list(editor_client):
@@ -92,8 +95,8 @@ def test_check_articles_stores_findings_for_the_list(editor_client):
     with pytest.raises(CommandError):
         call_command("check_articles", verbosity=0)
     article.refresh_from_db()
-    assert article.finding_errors == 1
-    assert [f["code"] for f in article.findings] == ["todo"]
+    errors = [f["code"] for f in article.findings if f["level"] == "error"]
+    assert "todo" in errors and article.finding_errors == len(errors)
 
 
 def test_admin_search_uses_the_index_and_ignores_accents(editor_client):

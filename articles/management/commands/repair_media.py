@@ -26,6 +26,7 @@ from articles.renditions import (
     make_renditions,
     missing_renditions,
 )
+from articles.versioning import bump_content_version
 
 
 class Command(BaseCommand):
@@ -75,6 +76,9 @@ class Command(BaseCommand):
             self.stderr.write(self.style.ERROR(f"failed  {name}: {reason}"))
 
         if repaired:
+            # Pages list only renditions that exist (covers are listed when the page is made):
+            # the next request of every page, cached or not, must see the new ones.
+            bump_content_version()
             slugs = self._articles_using(repaired)
             if slugs:
                 call_command("rerender_articles", *slugs, verbosity=verbosity, stdout=self.stdout)
