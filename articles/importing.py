@@ -71,6 +71,7 @@ from articles.images import (
 )
 from articles.models import Article, Author, Byline, Tag
 from articles.render import Rendered, render
+from articles.render_limits import RenderRefused
 from articles.text import make_slug
 from articles.time_limit import TimeLimitExceeded, time_limit
 
@@ -526,6 +527,12 @@ class Importer:
             )
         except SourceError as exc:
             outcome.status, outcome.reason = FAILED, str(exc)
+        except RenderRefused as exc:
+            outcome.status = FAILED
+            outcome.reason = (
+                f"the body is refused: {exc} (lines counted from the body's first line); "
+                "nothing of this file was saved"
+            )
         except RecursionError:
             outcome.status = FAILED
             outcome.reason = (

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from articles.render import Formula, render
+from articles.render_limits import RenderRefused
 from tests.math_view import tex_view
 
 LINK = 'rel="noopener noreferrer"'
@@ -153,5 +154,8 @@ def test_every_step_stays_linear_on_hostile_input(hostile):
     """~80 kB of hostile text renders in about a second or two (plain Python-Markdown spends
     over a minute on "<a b" * 20000: the escaped prose "<" never reaches its HTML pattern)."""
     start = time.process_time()
-    render(hostile)
+    try:
+        render(hostile)
+    except RenderRefused as refused:  # the cost check refused it up front, naming it
+        assert refused.line >= 1 and str(refused)
     assert time.process_time() - start < 8
