@@ -340,3 +340,16 @@ def test_a_hostile_formula_in_a_batch_costs_only_its_own_limit():
         )
     finally:
         setter.close()
+
+
+def test_a_formula_starved_of_cpu_gets_a_second_try(monkeypatch):
+    """The limit is wall-clock: a formula that ran out of time without computing (the machine
+    was busy) is tried again with a longer limit, so a real formula never becomes an error."""
+    setter = Typesetter(time_limit=0.000001)
+    try:
+        setter.typeset("y", display=False)  # the engine starts (not under test)
+        monkeypatch.setattr(katex.time, "process_time", lambda: 0.0)  # no CPU time at all
+        out = setter.typeset(r"\frac{a}{b}", display=False)
+        assert out.error is None and "<math" in out.html
+    finally:
+        setter.close()
