@@ -22,7 +22,7 @@ from django.core.files.storage import default_storage
 from PIL import Image
 
 from articles.images import own_media_name
-from articles.renditions import available_renditions, renditions_for
+from articles.renditions import available_renditions, renditions_for, storage_key
 
 # The article column: at most ~65ch of body text (site.css `.article`), ~40rem; the viewport
 # (less its padding) on phones.
@@ -76,13 +76,15 @@ def intrinsic_size(name: str) -> tuple[int, int] | None:
     if not _STORED_NAME.fullmatch(name):
         return None
     try:
-        return _read_size(name)
+        return _read_size(storage_key(default_storage), name)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return None
 
 
 @lru_cache(maxsize=4096)
-def _read_size(name: str) -> tuple[int, int]:
+def _read_size(storage: tuple[str, str], name: str) -> tuple[int, int]:
+    """Keyed by storage too: a name read in one storage says nothing of another (a size
+    remembered from elsewhere made a render ahead of the store list an image not yet stored)."""
     with default_storage.open(name, "rb") as handle, Image.open(handle) as image:
         width, height = image.size
         # JPEG keeps EXIF in its header; other formats may need a full decode to find it.

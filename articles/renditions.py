@@ -103,7 +103,7 @@ def missing_renditions(
     return [r for r in renditions_for(name, original_width) if not storage.exists(r.name)]
 
 
-def _storage_key(storage: Storage) -> tuple[str, str]:
+def storage_key(storage: Storage) -> tuple[str, str]:
     """Which storage a cached fact is about (tests and settings switch storages)."""
     where = getattr(storage, "location", None) or ""
     return (type(storage).__qualname__, f"{getattr(storage, 'bucket_name', '')}:{where}")
@@ -130,7 +130,7 @@ def available_renditions(
     wanted = renditions_for(name, original_width)
     if not wanted:
         return []
-    key = (_storage_key(storage), name, int(original_width or 0))
+    key = (storage_key(storage), name, int(original_width or 0))
     if key in _COMPLETE:
         return wanted
     partial = _PARTIAL.get(key)

@@ -98,6 +98,7 @@ def write_article(folder: Path) -> None:
         'released: "yes"\n'
         'author: "Egri Máté"\n'
         'image: "/kepek/borito.png"\n'
+        'image_alt: "Egy kék téglalap"\n'
         "---\n\n"
         "Bevezető szöveg.\n\n![Egy ábra](kepek/abra.jpg)\n",
         encoding="utf-8",
