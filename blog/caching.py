@@ -30,7 +30,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Subquery
+from django.db.models import QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -163,6 +163,21 @@ def content_state(request: HttpRequest | None = None) -> ContentState:
     if request is not None:
         request.cikk_content_state = state
     return state
+
+
+def cached_count(queryset: QuerySet, scope: str, request: HttpRequest | None = None) -> int:
+    """`queryset.count()` once per content version (lists and sitemaps show totals without a
+    COUNT over all articles per request); the entry ends with the version or the next
+    scheduled publication."""
+    from django.core.cache import cache
+
+    state = content_state(request)
+    key = f"cikk-count:{state.token}:{scope}"
+    value = cache.get(key)
+    if value is None:
+        value = queryset.order_by().count()
+        cache.set(key, value, state.cache_timeout(settings.CACHE_MIDDLEWARE_SECONDS) or 1)
+    return value
 
 
 def cache_path(request: HttpRequest) -> str:

@@ -16,7 +16,6 @@ from xml.sax.saxutils import escape as xml_escape
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import SitemapIndexItem
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Coalesce
@@ -26,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, Author, Byline, Tag
-from blog.caching import content_state
+from blog.caching import cached_count, content_state
 from blog.content import absolute_url
 
 SITEMAP_PAGE_SIZE = 10_000
@@ -43,13 +42,7 @@ class _CountedPaginator(Paginator):
     def count(self) -> int:
         if isinstance(self.object_list, list):
             return len(self.object_list)
-        state = content_state()
-        key = f"cikk-sitemap-count:{state.token}:{self.scope}"
-        value = cache.get(key)
-        if value is None:
-            value = self.object_list.order_by().count()
-            cache.set(key, value, state.cache_timeout(settings.CACHE_MIDDLEWARE_SECONDS) or 1)
-        return value
+        return cached_count(self.object_list, f"sitemap:{self.scope}")
 
 
 class SiteSitemap(Sitemap):

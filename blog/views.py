@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,7 +14,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_safe
 
 from articles.models import Article, Author, Byline, Tag
-from blog.caching import conditional, content_state
+from blog.caching import cached_count, conditional
 from blog.content import absolute_url, analyse_body
 from blog.search import (
     MAX_QUERY_LENGTH,
@@ -64,13 +62,7 @@ class _Total:
 
     @cached_property
     def count(self) -> int:
-        state = content_state(self._request)
-        key = f"cikk-count:{state.token}:{self._scope}"
-        value = cache.get(key)
-        if value is None:
-            value = self._queryset.order_by().count()
-            cache.set(key, value, state.cache_timeout(settings.CACHE_MIDDLEWARE_SECONDS) or 1)
-        return value
+        return cached_count(self._queryset, self._scope, self._request)
 
     @property
     def num_pages(self) -> int:
