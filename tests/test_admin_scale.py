@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from articles.checks import CheckContext
 from articles.models import Article
-from blog.factories import make_article
-from blog.testing import parse
+from tests.factories import make_article
+from tests.page_tree import parse
 
 pytestmark = pytest.mark.django_db
 LIST = "/admin/articles/article/"

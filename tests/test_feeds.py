@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 from django.utils import timezone
 
-from blog.factories import make_article
+from tests.factories import make_article
 
 SITE = "https://cikk.example"
 NS = {

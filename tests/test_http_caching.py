@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from articles.models import Article, ContentVersion
-from blog.factories import make_article
+from tests.factories import make_article
 
 PAGES = ["/", "/cikk/elso/", "/szerzo/egri-mate/", "/cimke/chipek/", "/feed/rss/", "/feed/atom/"]
 
@@ -192,7 +192,7 @@ def test_tag_links_and_bylines_change_the_validators(client, article, url):
     first = client.get(url)
     article.tags.add(*[])  # nothing changes: same validators
     assert client.get(url, HTTP_IF_NONE_MATCH=first.headers["ETag"]).status_code == 304
-    from blog.factories import make_tag
+    from tests.factories import make_tag
 
     article.tags.add(make_tag("Memória"))
     again = client.get(url, HTTP_IF_NONE_MATCH=first.headers["ETag"])

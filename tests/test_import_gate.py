@@ -136,7 +136,7 @@ def test_the_gate_reads_only_the_linked_articles(tmp_path):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from blog.factories import make_article
+    from tests.factories import make_article
 
     for i in range(30):
         make_article(f"Régi {i}", body="x")

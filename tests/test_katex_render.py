@@ -16,7 +16,7 @@ from articles.checks import check_article
 from articles.models import Article
 from articles.render import render
 from articles.text import mathml_only, visible_text
-from blog.factories import make_article
+from tests.factories import make_article
 from tests.html_tree import assert_inert, parse
 from tests.math_view import formulas
 

@@ -21,7 +21,7 @@ import articles.renditions as renditions_module
 from articles.images import check_image, store_image
 from articles.models import Article
 from articles.renditions import RenditionReport, forget_renditions, renditions_for
-from blog.factories import jpeg_bytes, make_article
+from tests.factories import jpeg_bytes, make_article
 
 pytestmark = pytest.mark.django_db
 

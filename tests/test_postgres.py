@@ -111,8 +111,8 @@ def test_the_search_query_uses_the_gin_index():
 
     from django.utils import timezone
 
-    from blog.factories import make_article
     from blog.search import parse_query, search
+    from tests.factories import make_article
 
     Article.objects.bulk_create(
         Article(

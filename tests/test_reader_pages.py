@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.views.defaults import server_error
 
 from blog.content import analyse_body, reading_minutes
-from blog.factories import jpeg_bytes, make_article, make_author
 from blog.templatetags.cikk import hu_date
-from blog.testing import parse
+from tests.factories import jpeg_bytes, make_article, make_author
+from tests.page_tree import parse
 
 BUDAPEST = ZoneInfo("Europe/Budapest")
 SITE = "https://cikk.example"

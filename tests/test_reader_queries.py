@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from articles.models import Article, Byline
-from blog.factories import make_article
+from tests.factories import make_article
 
 # Anonymous reader, no session cookie, page cache empty (the page comes from the view). Every
 # page first reads the content state (cache key and validators: one row, two index probes).

@@ -7,8 +7,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from blog.factories import make_article
-from blog.testing import parse
+from tests.factories import make_article
+from tests.page_tree import parse
 
 SECRET_TITLES = ("Titkos piszkozat", "Jövőbeli cikk")
 

@@ -13,7 +13,7 @@ from PIL import Image
 from articles.body_images import SIZES, responsive_images
 from articles.images import check_image, store_image
 from articles.render import render
-from blog.factories import make_article
+from tests.factories import make_article
 from tests.html_tree import BAD_SCHEMES, normalized_url, parse, start_tags
 
 HASH = "0123456789abcdef0123456789abcdef"

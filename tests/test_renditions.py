@@ -19,7 +19,7 @@ from articles.renditions import (
     renditions_for,
     webp_widths,
 )
-from blog.factories import jpeg_bytes
+from tests.factories import jpeg_bytes
 
 
 def png_bytes(width: int, height: int, mode: str = "RGBA") -> bytes:

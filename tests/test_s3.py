@@ -27,8 +27,8 @@ from articles.checks import check_article
 from articles.images import media_url_prefix
 from articles.models import Article
 from articles.renditions import forget_renditions, renditions_for
-from blog.factories import jpeg_bytes
 from config.environment import S3_STORAGE, media_origin, media_storage_from_env
+from tests.factories import jpeg_bytes
 
 pytestmark = [pytest.mark.s3, pytest.mark.django_db]
 
@@ -189,7 +189,7 @@ def test_an_editors_upload_lands_in_the_bucket(bucket, client):
 
 def test_repair_and_cleanup_on_s3(bucket, client):
     from articles.images import check_image, store_image
-    from blog.factories import make_article
+    from tests.factories import make_article
 
     used = store_image(check_image(jpeg_bytes(1000, 400)))
     orphan = store_image(check_image(jpeg_bytes(700, 400, color="#112233")))

@@ -28,7 +28,7 @@ from django.db import connection
 from django.utils import timezone
 
 from articles.models import Article
-from blog.factories import make_article
+from tests.factories import make_article
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from blog.factories import make_article
 from blog.search import MAX_QUERY_LENGTH, highlight, parse_query, search
-from blog.testing import parse
+from tests.factories import make_article
+from tests.page_tree import parse
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="PostgreSQL full-text search"

@@ -6,7 +6,7 @@ from django.db import connection, transaction
 
 from articles.models import Article, Author, Byline, ContentVersion, Tag
 from articles.versioning import bump_content_version, current_content_version
-from blog.factories import make_article, make_author, make_tag
+from tests.factories import make_article, make_author, make_tag
 
 pytestmark = pytest.mark.django_db
 

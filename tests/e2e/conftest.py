@@ -203,7 +203,7 @@ def reader_pages(released_seed) -> dict[str, tuple[str, int]]:
     styles, and the 404 page."""
     from articles.importing import Importer
     from articles.models import Article
-    from blog.factories import make_article
+    from tests.factories import make_article
 
     outcomes = list(Importer().run([SAMPLE_WITH_HTML]))
     assert [outcome.status for outcome in outcomes] == ["created"], [o.line() for o in outcomes]

@@ -282,7 +282,7 @@ def stored_image_url() -> str:
     from django.core.files.storage import default_storage
 
     from articles.images import check_image, store_image
-    from blog.factories import jpeg_bytes
+    from tests.factories import jpeg_bytes
 
     return default_storage.url(store_image(check_image(jpeg_bytes(640, 480))))
 

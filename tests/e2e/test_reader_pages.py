@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from blog.factories import make_article
+from tests.factories import make_article
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,5 +1,5 @@
-"""Test-data factories for the reader site (as in simonw's blog/factories.py): articles with
-authors in byline order, tags and an optional real cover image, in one call."""
+"""Test-data factories (as simonw's blog/factories.py, but kept out of the production packages):
+articles with authors in byline order, tags and an optional real cover image, in one call."""
 
 from __future__ import annotations
 
