@@ -148,12 +148,13 @@ class RenderTimeout(RenderRefused):
 def check_render_cost(text: str) -> None:
     """Raise RenderRefused when rendering `text` would cost more than linear time. Linear."""
     budget = SCAN_BUDGET + len(text)
+    blocks = _blocks(text)  # found once, read by every measure
     for measure, limit in (
         (_bracket_cost, budget),
         (_dollar_cost, budget),
         (_inline_cost, INLINE_BUDGET),
     ):
-        cost = measure(text, limit)
+        cost = measure(text, blocks, limit)
         if cost.steps > limit:
             raise RenderRefused(
                 cost.construct,
@@ -183,11 +184,11 @@ def _blocks(text: str) -> list[tuple[int, int, int]]:
     return blocks
 
 
-def _bracket_cost(text: str, budget: int) -> _Cost:
+def _bracket_cost(text: str, blocks: list[tuple[int, int, int]], budget: int) -> _Cost:
     """Python-Markdown scans from each `[` to its `]`, and from each `](` to its `)`, up to the
     end of the paragraph: an unmatched one costs the rest of the paragraph."""
     total, worst, worst_line = 0, 0, 1
-    for start, end, line in _blocks(text):
+    for start, end, line in blocks:
         if text.find("[", start, end) < 0:
             continue
         open_brackets = 0
@@ -223,14 +224,14 @@ def _bracket_cost(text: str, budget: int) -> _Cost:
     return _Cost("brackets", total, worst_line)
 
 
-def _dollar_cost(text: str, budget: int) -> _Cost:
+def _dollar_cost(text: str, blocks: list[tuple[int, int, int]], budget: int) -> _Cost:
     """The math pre-pass looks for the closing `$$` of each opening one; an empty formula
     (`$$$$`, a run of dollars) or an unclosed one costs the rest of the paragraph."""
     total, worst, worst_line = 0, 0, 1
-    for start, end, line in _blocks(text):
-        block = text[start:end]
-        if "$$" not in block:
+    for start, end, line in blocks:
+        if text.find("$$", start, end) < 0:
             continue
+        block = text[start:end]
         parts = block.split("$$")
         inner = parts[1::2]  # the text between an opening $$ and the next one
         bad = sum(1 for part in inner if not part) + (len(parts) - 1) % 2
@@ -243,14 +244,14 @@ def _dollar_cost(text: str, budget: int) -> _Cost:
     return _Cost("dollars", total, worst_line)
 
 
-def _inline_cost(text: str, budget: int) -> _Cost:
+def _inline_cost(text: str, blocks: list[tuple[int, int, int]], budget: int) -> _Cost:
     """Python-Markdown's inline processor rebuilds a paragraph's whole text for every inline
     construct it replaces by a placeholder (an escaped `<`, an entity, a code span, emphasis,
     a backslash escape, an HTML tag): k constructs in a paragraph of n characters cost k × n
     characters copied. Counted per paragraph, against INLINE_BUDGET (copying is ~1 ns a
     character, so the budget is about the same seconds as the scan budget)."""
     total, worst, worst_line = 0, 0, 1
-    for start, end, line in _blocks(text):
+    for start, end, line in blocks:
         constructs = len(_INLINE.findall(text, start, end))
         steps = constructs * (end - start)
         total += steps

@@ -264,6 +264,71 @@ def test_heading_ids_are_unique_and_folded():
     ]
 
 
+def test_heading_ids_and_names_with_markup_inside():
+    """Headings with markup, entities, escapes, footnote marks and author ids: the id is the
+    folded text, the listed name the visible text (footnote mark and tags left out)."""
+    rendered = render(
+        "## A **vastag** és `kód` <span>rész</span>\n\n"
+        "## Ár & hozam \\* 2\n\n"
+        "## Állítás[^1]\n\n"
+        "## Saját {: #sajat }\n\n"
+        "## Saját\n\n"
+        "### Címke {: data-toc-label='Rövid' }\n\n"
+        "[^1]: Forrás.\n"
+    )
+    assert [(h.level, h.id, h.text) for h in rendered.headings] == [
+        (2, "a-vastag-es-kod-resz", "A vastag és kód rész"),
+        (2, "ar-hozam-2", "Ár & hozam * 2"),
+        (2, "allitas", "Állítás"),
+        (2, "sajat", "Saját"),
+        (2, "sajat_1", "Saját"),
+        (3, "cimke", "Rövid"),
+    ]
+    html = rendered.html
+    assert '<h2 id="a-vastag-es-kod-resz">A <strong>vastag</strong> és <code>kód</code>' in html
+    assert '<h3 id="cimke">Címke</h3>' in html  # the label is not an attribute of the page
+
+
+def test_heading_ids_do_not_repeat_an_id_already_in_the_text():
+    rendered = render("## Első {: #bevezeto }\n\n## Bevezető\n\n## Bevezető\n")
+    assert [h.id for h in rendered.headings] == ["bevezeto", "bevezeto_1", "bevezeto_2"]
+    assert '<h2 id="bevezeto_1">Bevezető</h2>' in rendered.html
+
+
+def test_empty_sections_are_noted_by_level():
+    rendered = render("# Cím\n\n## Üres\n\n## Teli\n\nSzöveg.\n\n### Vége\n")
+    assert [(h.id, h.empty) for h in rendered.headings] == [
+        ("cim", False),
+        ("ures", True),
+        ("teli", False),
+        ("vege", True),
+    ]
+
+
+def test_toc_marker_is_ordinary_text():
+    """Cikk makes its own table of contents on the reader page; `[TOC]` is not a marker."""
+    rendered = render("[TOC]\n\n## Első\n")
+    assert rendered.html == '<p>[TOC]</p>\n<h2 id="elso">Első</h2>'
+
+
+def test_markdown_inside_raw_html_is_not_rendered():
+    """No md_in_html: a raw HTML block is HTML; its text stays as written, and the
+    `markdown` attribute is reported as removed."""
+    rendered = render('<div class="custom-text-box" markdown="1">\n**nem vastag**\n</div>')
+    assert rendered.html == '<div class="custom-text-box">\n**nem vastag**\n</div>'
+    assert rendered.removed == ["markdown attribute"]
+
+
+def test_markdown_tables_get_the_house_wrapper_wherever_they_are():
+    rendered = render("| a |\n|---|\n| 1 |\n\n> | b |\n> |---|\n> | 2 |\n")
+    tree = parse(rendered.html)
+    tables = tree.find_all("table")
+    assert [t.attrs["class"] for t in tables] == ["custom-table", "custom-table"]
+    assert rendered.html.startswith('<div class="table-container"><table class="custom-table">')
+    wrapped = '<div class="table-container"><table class="custom-table">'
+    assert f"<blockquote>\n{wrapped}" in rendered.html
+
+
 def test_images_are_lazy_and_keep_alt_text():
     rendered = render(
         '![Az árfolyam alakulása](/kepek/arfolyam.png "Forrás")\n\n<img src="/b.png">'

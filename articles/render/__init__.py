@@ -118,7 +118,8 @@ def render(text: str) -> Rendered:
 # (and re-made by `manage.py rerender_articles`).
 REPORT_VERSION = 1
 # Bumped when Cikk's own pipeline changes what it outputs for the same source.
-PIPELINE_REVISION = 1
+# 2: no md_in_html (Markdown inside `<div markdown="1">` stays text) and no `[TOC]` marker.
+PIPELINE_REVISION = 2
 
 
 def renderer_version() -> str:
