@@ -383,6 +383,26 @@ def test_strike_but_no_subscript_and_no_smart_quotes():
     assert '"idézet" -- és...' in html
 
 
+@pytest.mark.parametrize(
+    "source, html",
+    [
+        ("~~régi~~ ár", "<p><del>régi</del> ár</p>"),
+        ("x~~y~~z és (~~a~~).", "<p>x~~y~~z és (<del>a</del>).</p>"),
+        ("~~a ~~~ b~~", "<p><del>a ~~~ b</del></p>"),  # a run between spaces is text
+        ("a ~~ b ~~c~~", "<p>a ~~ b <del>c</del></p>"),
+        ("~~ a~~ és ~~b ~~", "<p>~~ a~~ és ~~b ~~</p>"),
+        ("\\~~a~~", "<p>~~a~~</p>"),  # an escaped "~" opens nothing
+        (
+            "~~**x**~~ és **~~y~~**",
+            "<p><del><strong>x</strong></del> és <strong><del>y</del></strong></p>",
+        ),
+        ("`~~kód~~`", "<p><code>~~kód~~</code></p>"),
+    ],
+)
+def test_strike_is_smart_about_word_boundaries(source, html):
+    assert render(source).html == html
+
+
 def test_attr_list_id_and_class_allowed_handlers_and_styles_not():
     rendered = render('## Cím {: #sajat .kiemelt onclick="alert(1)" style="color:red"}')
     heading = parse(rendered.html).find("h2")

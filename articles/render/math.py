@@ -59,6 +59,13 @@ def _wrap(tex: str, display: bool, result: katex.Output) -> Typeset:
     )
 
 
+# A slot of any render; fill() swaps only those carrying its own render's nonce. (One
+# pattern for all renders: compiling one per render cost more than the swap itself.)
+_SLOT = re.compile(
+    r'<(span|div) class="math math-(?:inline|display) cikkmath-([0-9a-f]{16})-(\d+)">[^<]*</\1>'
+)
+
+
 class MathSlots:
     """The formulas of one render, in source order, and their slots."""
 
@@ -67,10 +74,6 @@ class MathSlots:
         self._pending: list[tuple[str, bool, int]] = []
         self._formulas: list[Formula] | None = None
         self._html: list[str] = []
-        self._slot = re.compile(
-            rf'<(span|div) class="math math-(?:inline|display) cikkmath-{self.nonce}-(\d+)">'
-            rf"[^<]*</\1>"
-        )
 
     def slot(self, tex: str, display: bool, line: int) -> str:
         """Record a formula; return its slot element (HTML for Markdown's raw-HTML stash)."""
@@ -100,7 +103,12 @@ class MathSlots:
         """Swap every slot left in sanitized HTML for its typeset formula (one regex pass)."""
         if not self.formulas:
             return html
-        return self._slot.sub(lambda m: self._html[int(m.group(2))], html)
+        nonce, typeset_html = self.nonce, self._html
+
+        def swap(m: re.Match[str]) -> str:
+            return typeset_html[int(m.group(3))] if m.group(2) == nonce else m.group(0)
+
+        return _SLOT.sub(swap, html)
 
     @property
     def inline_count(self) -> int:

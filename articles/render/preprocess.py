@@ -558,7 +558,7 @@ class _Scanner:
             return i + 1  # "a < b": Markdown itself shows it as text
         end = min(len(text), i + _TAG_LIMIT)
         m = _AUTOLINK.match(text, i, end) or _TAG.match(text, i, end)
-        if m and (m.re is _AUTOLINK or _opens_element(m)):
+        if m and (m.re is _AUTOLINK or _opens_element_cached(m)):
             return m.end()
         self.flush(i)
         self.out.append("&lt;")
@@ -642,6 +642,22 @@ def _escaped(text: str, pos: int) -> bool:
     while k > 0 and text[k - 1] == "\\":
         k -= 1
     return (pos - k) % 2 == 1
+
+
+# Tag spellings already judged: an article repeats the same few (`<p>`, `</div>`) hundreds of
+# times. Bounded: cleared when full.
+_ELEMENT_TAGS: dict[str, bool] = {}
+_ELEMENT_TAGS_LIMIT = 4096
+
+
+def _opens_element_cached(tag: re.Match[str]) -> bool:
+    spelling = tag.group(0)
+    known = _ELEMENT_TAGS.get(spelling)
+    if known is None:
+        if len(_ELEMENT_TAGS) >= _ELEMENT_TAGS_LIMIT:
+            _ELEMENT_TAGS.clear()
+        known = _ELEMENT_TAGS[spelling] = _opens_element(tag)
+    return known
 
 
 def _opens_element(tag: re.Match[str]) -> bool:
