@@ -24,6 +24,7 @@ import re
 import threading
 from dataclasses import dataclass
 from html import escape
+from itertools import islice
 from multiprocessing.pool import Pool
 from typing import TYPE_CHECKING
 
@@ -146,14 +147,28 @@ class RenderTimeout(RenderRefused):
 
 
 def check_render_cost(text: str) -> None:
-    """Raise RenderRefused when rendering `text` would cost more than linear time. Linear."""
+    """Raise RenderRefused when rendering `text` would cost more than linear time. Linear.
+
+    Each measure first takes an upper bound from character counts (C speed: no construct can
+    cost more than the whole text once per delimiter); only a text whose bound is over the
+    limit is measured paragraph by paragraph. Real articles stop at the bounds."""
     budget = SCAN_BUDGET + len(text)
-    blocks = _blocks(text)  # found once, read by every measure
+    n = len(text)
+    bounds = {
+        _bracket_cost: (text.count("[") + text.count("](")) * n,
+        _dollar_cost: text.count("$$") * n,
+        _inline_cost: sum(text.count(char) for char in "<&`*_\\") * n,
+    }
+    blocks: list[tuple[int, int, int]] | None = None
     for measure, limit in (
         (_bracket_cost, budget),
         (_dollar_cost, budget),
         (_inline_cost, INLINE_BUDGET),
     ):
+        if bounds[measure] <= limit:
+            continue
+        if blocks is None:
+            blocks = _blocks(text)  # found once, read by every measure
         cost = measure(text, blocks, limit)
         if cost.steps > limit:
             raise RenderRefused(
@@ -263,22 +278,23 @@ def _inline_cost(text: str, blocks: list[tuple[int, int, int]], budget: int) -> 
 
 
 def _html_depth(text: str) -> tuple[int, int]:
-    """The deepest nesting of raw HTML elements, and the line where it is reached."""
+    """The deepest nesting of raw HTML elements (counted up to just past the limit), and the
+    line where it is reached (only looked up when over the limit)."""
     depth = deepest = 0
-    where = 0
-    for match in _TAG.finditer(text):
-        name = match.group(2).lower()
+    for index, (closing, name) in enumerate(_TAG.findall(text)):
+        name = name.lower()
         if name in _NO_DEPTH:
             continue
-        if match.group(1):
+        if closing:
             depth = max(0, depth - 1)
         else:
             depth += 1
             if depth > deepest:
-                deepest, where = depth, match.start()
-                if deepest > MAX_HTML_DEPTH:  # refused already: stop counting
-                    break
-    return deepest, _line_of(text, where)
+                deepest = depth
+                if deepest > MAX_HTML_DEPTH:  # refused already: stop counting, find the line
+                    where = next(islice(_TAG.finditer(text), index, None)).start()
+                    return deepest, _line_of(text, where)
+    return deepest, 0
 
 
 def _line_of(text: str, index: int) -> int:
