@@ -403,6 +403,61 @@ def test_strike_is_smart_about_word_boundaries(source, html):
     assert render(source).html == html
 
 
+def test_inline_patterns_left_out_of_one_document_are_back_for_the_next():
+    """Each document gets only the inline patterns its text can trigger (articles.render.
+    markdown._InlinePatternSelection); the next document gets its own choice."""
+    assert render("Csak szöveg, semmi jelölés.").html == "<p>Csak szöveg, semmi jelölés.</p>"
+    everything = (
+        "`kód` \\* [link](/a/) ![kép](/k.png) [ref][r] [r] <https://x.hu> <a@b.hu> "
+        "<em>e</em> &amp; **v** _d_ ~~t~~ [^1]  \nsortörés\n\n[r]: /r/\n\n[^1]: Láb."
+    )
+    html = render(everything).html
+    for expected in (
+        "<code>kód</code>",
+        " * ",
+        '<a href="/a/" rel="noopener noreferrer">link</a>',
+        '<img alt="kép" src="/k.png"',
+        '<a href="/r/" rel="noopener noreferrer">ref</a>',
+        '<a href="https://x.hu" rel="noopener noreferrer">https://x.hu</a>',
+        "<em>e</em>",
+        "&amp;",
+        "<strong>v</strong>",
+        "<em>d</em>",
+        "<del>t</del>",
+        '<sup id="fnref:1">',
+        "<br>\nsortörés",
+    ):
+        assert expected in html, expected
+    assert render("Csak *egy* jel.").html == "<p>Csak <em>egy</em> jel.</p>"
+
+
+def test_inline_pattern_selection_keeps_every_pattern_when_one_is_unknown():
+    import markdown
+    from markdown.inlinepatterns import SimpleTagInlineProcessor
+
+    from articles.render.markdown import _InlinePatternSelection
+
+    md = markdown.Markdown()
+    md.inlinePatterns.register(SimpleTagInlineProcessor(r"(\+\+)(.+?)\+\+", "ins"), "ins", 5)
+    selection = _InlinePatternSelection(md)
+    assert selection.patterns == []
+    selection.select("semmi")
+    assert "ins" in md.inlinePatterns and "link" in md.inlinePatterns
+    assert md.convert("++új++ [a](/b)") == '<p><ins>új</ins> <a href="/b">a</a></p>'
+
+
+def test_inline_pattern_selection_leaves_out_what_cannot_match_and_restores_the_order():
+    from articles.render.markdown import _build
+
+    md, cikk = _build()
+    order = list(md.inlinePatterns)
+    cikk.source.inline.select("Csak *szöveg*.")
+    assert "link" not in md.inlinePatterns and "backtick" not in md.inlinePatterns
+    assert "strong_em" in md.inlinePatterns
+    cikk.source.inline.select("`a` [b](c) ![d](e) ~~f~~ _g_ *n* <h> &i; \\j [^k] l@m  \n")
+    assert list(md.inlinePatterns) == order
+
+
 def test_attr_list_id_and_class_allowed_handlers_and_styles_not():
     rendered = render('## Cím {: #sajat .kiemelt onclick="alert(1)" style="color:red"}')
     heading = parse(rendered.html).find("h2")
