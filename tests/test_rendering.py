@@ -404,8 +404,8 @@ def test_strike_is_smart_about_word_boundaries(source, html):
 
 
 def test_inline_patterns_left_out_of_one_document_are_back_for_the_next():
-    """Each document gets only the inline patterns its text can trigger (articles.render.
-    markdown._InlinePatternSelection); the next document gets its own choice."""
+    """Each document gets only the inline patterns and block processors its text can
+    trigger (articles.render.markdown._Selection); the next document gets its own choice."""
     assert render("Csak szöveg, semmi jelölés.").html == "<p>Csak szöveg, semmi jelölés.</p>"
     everything = (
         "`kód` \\* [link](/a/) ![kép](/k.png) [ref][r] [r] <https://x.hu> <a@b.hu> "
@@ -429,18 +429,19 @@ def test_inline_patterns_left_out_of_one_document_are_back_for_the_next():
     ):
         assert expected in html, expected
     assert render("Csak *egy* jel.").html == "<p>Csak <em>egy</em> jel.</p>"
+    assert render("| a |\n|---|\n| 1 |").html.startswith('<div class="table-container"><table')
 
 
 def test_inline_pattern_selection_keeps_every_pattern_when_one_is_unknown():
     import markdown
     from markdown.inlinepatterns import SimpleTagInlineProcessor
 
-    from articles.render.markdown import _InlinePatternSelection
+    from articles.render.markdown import _INLINE_TRIGGERS, _Selection
 
     md = markdown.Markdown()
     md.inlinePatterns.register(SimpleTagInlineProcessor(r"(\+\+)(.+?)\+\+", "ins"), "ins", 5)
-    selection = _InlinePatternSelection(md)
-    assert selection.patterns == []
+    selection = _Selection(md.inlinePatterns, _INLINE_TRIGGERS)
+    assert selection.optional == []
     selection.select("semmi")
     assert "ins" in md.inlinePatterns and "link" in md.inlinePatterns
     assert md.convert("++új++ [a](/b)") == '<p><ins>új</ins> <a href="/b">a</a></p>'
@@ -451,10 +452,16 @@ def test_inline_pattern_selection_leaves_out_what_cannot_match_and_restores_the_
 
     md, cikk = _build()
     order = list(md.inlinePatterns)
-    cikk.source.inline.select("Csak *szöveg*.")
+    blocks = list(md.parser.blockprocessors)
+    inline, block = cikk.source.selections
+    inline.select("Csak *szöveg*.")
+    block.select("Csak *szöveg*.")
     assert "link" not in md.inlinePatterns and "backtick" not in md.inlinePatterns
     assert "strong_em" in md.inlinePatterns
-    cikk.source.inline.select("`a` [b](c) ![d](e) ~~f~~ _g_ *n* <h> &i; \\j [^k] l@m  \n")
+    assert "table" not in md.parser.blockprocessors and "paragraph" in md.parser.blockprocessors
+    block.select("| a |\n[^1]: b\n[c]: d")
+    assert list(md.parser.blockprocessors) == blocks
+    inline.select("`a` [b](c) ![d](e) ~~f~~ _g_ *n* <h> &i; \\j [^k] l@m  \n")
     assert list(md.inlinePatterns) == order
 
 

@@ -12,6 +12,7 @@ import re
 import threading
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
+from typing import Any
 
 import markdown
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from markdown.extensions.footnotes import FootnoteExtension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import Registry
 from pymdownx.tilde import NOT_TILDE, SMART_DEL
 
 from articles.render.math import MathSlots
@@ -36,8 +38,8 @@ def heading_slug(value: str, separator: str = "-") -> str:
 # What each inline pattern needs to find in the text to ever match (any one of these). Every
 # text node the inline pass reads is a piece of the preprocessed source (or a placeholder,
 # which holds none of these characters), so a pattern whose trigger is absent from it never
-# matches in that document.
-_INLINE_TRIGGERS: dict[str, tuple[str, ...]] = {
+# matches in that document (see _Selection).
+_INLINE_TRIGGERS: dict[str, tuple[str, ...] | None] = {
     "backtick": ("`",),
     "escape": ("\\",),
     "footnote": ("[^",),
@@ -59,38 +61,60 @@ _INLINE_TRIGGERS: dict[str, tuple[str, ...]] = {
 }
 
 
-class _InlinePatternSelection:
-    """Only the inline patterns that can match in this document are tried.
+# The same for block processors: the table processor's test and the footnote and reference
+# processors' runs are tried on every block; their markers are `|`, `[^…]:` and `[…]:`.
+# None: always kept.
+_BLOCK_TRIGGERS: dict[str, tuple[str, ...] | None] = {
+    "empty": None,
+    "indent": None,
+    "code": None,
+    "table": ("|",),
+    "hashheader": None,
+    "setextheader": None,
+    "hr": None,
+    "olist": None,
+    "ulist": None,
+    "quote": None,
+    "footnote": ("[^",),
+    "reference": ("]:",),
+    "paragraph": None,
+}
+
+
+class _Selection:
+    """Only the processors that can match in this document are tried.
 
     Python-Markdown tries every registered inline pattern on every text node (a Python call
-    and a regex search each): on a seed-sized article ~1,900 tries, most for patterns whose
-    first character is nowhere in the text (no backtick, no link, no footnote, no `~~`).
-    Through the registry's public register/deregister, each document gets the patterns its
-    text can trigger, in their usual order; the others are left out of its inline pass.
-    If the registry holds a pattern this table does not know, all patterns stay, always."""
+    and a regex search each), and every block processor on every block: on a seed-sized
+    article ~1,900 inline tries, most for patterns whose first character is nowhere in the
+    text (no backtick, no link, no footnote, no `~~`). Through the registry's public
+    register/deregister, each document gets the processors its text can trigger, in their
+    usual order; the others are left out. If the registry holds a processor the table does
+    not know, all stay, always."""
 
-    def __init__(self, md: markdown.Markdown) -> None:
-        self.md = md
-        registry = md.inlinePatterns
+    def __init__(self, registry: Registry, triggers: dict[str, tuple[str, ...] | None]) -> None:
+        self.registry = registry
+        self.triggers = triggers
         names = sorted(
-            (name for name in _INLINE_TRIGGERS if name in registry),
-            key=registry.get_index_for_name,
+            (name for name in triggers if name in registry), key=registry.get_index_for_name
         )
-        self.patterns: list[tuple[str, InlineProcessor, int]] = []
+        self.optional: list[tuple[str, Any, int]] = []
         if len(names) != len(registry):
-            return  # a pattern we cannot judge: select nothing
+            return  # one we cannot judge: select nothing
         items = [(name, registry[name]) for name in names]
         for name in names:
             registry.deregister(name)
         # The same order, with priorities of our own (so that one can be added back in place).
         for rank, (name, item) in enumerate(items):
-            self.patterns.append((name, item, 10 * (len(items) - rank)))
-            registry.register(item, name, 10 * (len(items) - rank))
+            priority = 10 * (len(items) - rank)
+            registry.register(item, name, priority)
+            if triggers[name] is not None:
+                self.optional.append((name, item, priority))
 
     def select(self, text: str) -> None:
-        registry = self.md.inlinePatterns
-        for name, item, priority in self.patterns:
-            needed = any(trigger in text for trigger in _INLINE_TRIGGERS[name])
+        registry = self.registry
+        for name, item, priority in self.optional:
+            needed = any(trigger in text for trigger in self.triggers[name])
             if needed and name not in registry:
                 registry.register(item, name, priority)
             elif not needed and name in registry:
@@ -99,13 +123,13 @@ class _InlinePatternSelection:
 
 class _SourcePreprocessor(Preprocessor):
     """articles.render.preprocess on the normalised source; formulas go to the slots. Then
-    the inline patterns are chosen for the preprocessed text."""
+    the inline patterns and block processors are chosen for the preprocessed text."""
 
     def __init__(self, md: markdown.Markdown) -> None:
         super().__init__(md)
         self.slots = MathSlots()
         self.result = Preprocessed(text="")
-        self.inline: _InlinePatternSelection | None = None
+        self.selections: list[_Selection] = []
 
     def run(self, lines: list[str]) -> list[str]:
         store = self.md.htmlStash.store
@@ -114,8 +138,8 @@ class _SourcePreprocessor(Preprocessor):
             return store(self.slots.slot(tex, display, line))
 
         self.result = preprocess("\n".join(lines), math)
-        if self.inline is not None:
-            self.inline.select(self.result.text)
+        for selection in self.selections:
+            selection.select(self.result.text)
         return self.result.text.split("\n")
 
 
@@ -258,8 +282,11 @@ class _CikkExtension(Extension):
         # Where toc ran: after attr_list (8, author ids) and prettify (10).
         md.treeprocessors.register(self.headings, "cikk_headings", 5)
         md.treeprocessors.register(_TableTreeprocessor(md), "cikk_tables", 4)
-        # Last in the extension list: every other inline pattern is registered by now.
-        self.source.inline = _InlinePatternSelection(md)
+        # Last in the extension list: every other processor is registered by now.
+        self.source.selections = [
+            _Selection(md.inlinePatterns, _INLINE_TRIGGERS),
+            _Selection(md.parser.blockprocessors, _BLOCK_TRIGGERS),
+        ]
 
 
 def _build() -> tuple[markdown.Markdown, _CikkExtension]:
