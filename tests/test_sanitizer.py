@@ -328,3 +328,21 @@ def test_the_same_body_gives_the_same_bytes_in_every_process():
     }
     assert len(outputs) == 1
     assert 'src="/a.png" loading="lazy" decoding="async">' in outputs.pop()
+
+
+def test_removed_report_is_the_same_for_a_tag_seen_before():
+    """Verdicts on tag spellings are remembered across renders: the second article with the
+    same hostile tag gets the same report, in its own order of first appearance."""
+    from articles.render.sanitize import sanitize
+
+    first = sanitize('<p onclick="x()">a</p><img src="javascript:x" style="color:red">')
+    second = sanitize('<img src="javascript:x" style="color:red"><p onclick="x()">b</p>')
+    assert first.removed == ["onclick attribute", "javascript: URL", "style: color"]
+    assert second.removed == ["javascript: URL", "style: color", "onclick attribute"]
+    assert "onclick" not in second.html and "javascript" not in second.html
+
+
+def test_plain_text_keeps_formulas_and_word_text_leaves_them_out():
+    rendered = render("Az $$x_1 < y$$ és\n\n$$\n\\frac{a}{b}\n$$\n\nvége &amp; <b>kész</b>.")
+    assert rendered.text == "Az x_1 < y és\n\n\\frac{a}{b}\n\nvége & kész."
+    assert rendered.word_count == 4  # Az, és, vége, kész: TeX is not words

@@ -211,41 +211,54 @@ _OUTPUT_TAG = re.compile(r'<[^>"]*(?:"[^"]*"[^>"]*)*>')
 _OUTPUT_ATTRIBUTE = re.compile(r'\s([^\s=>/"]+)(?:="([^"]*)")?')
 _OUTPUT_IMG_OR_A = re.compile(r'<(img|a)((?:\s+[^\s=>/"\']+(?:="[^"]*")?)*)\s*/?>')
 # A math slot (articles.render.math): its text is TeX, not words.
-_MATH_SLOT = re.compile(r'<(span|div) class="math [^"]*">[^<]*</\1>')
+_MATH_SLOT_PARTS = re.compile(r'<(span|div) class="math [^"]*">([^<]*)</\1>')
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _REPLACED = frozenset({("a", "rel"), ("img", "loading"), ("img", "decoding")})
 
 
 def _report_removed(html: str, result: Sanitized) -> None:
     """What the allowlist removes, in order of first appearance. Each distinct tag is looked
-    at once (an article repeats the same few hundred tag spellings a thousand times)."""
+    at once (an article repeats the same few hundred tag spellings a thousand times), and its
+    verdict is remembered for the next render (articles repeat each other's spellings too)."""
     seen: set[str] = set()
-
-    def record(what: str) -> None:
-        if what not in seen:
-            seen.add(what)
-            result.removed.append(what)
-
     if "<!--" in html:
         html = _COMMENT.sub("", html)  # markup in a comment is not removed: it never was
-    for name, attributes in dict.fromkeys(_INPUT_TAG.findall(html)):
-        tag = name.lower()
-        if tag not in ALLOWED_TAGS:
-            record(f"<{tag}>")
-            continue
-        for key, dq, sq, bare in _INPUT_ATTRIBUTE.findall(attributes):
-            attribute, value = key.lower(), unescape(dq or sq or bare)
-            if (tag, attribute) in _REPLACED:
-                continue  # the sanitizer sets its own value
-            if not attribute_allowed(tag, attribute, value):
-                record(f"{attribute} attribute")
-            elif attribute in _URI_ATTRIBUTES:
-                scheme = uri_scheme(value)
-                if scheme and scheme not in ALLOWED_PROTOCOLS:
-                    record(f"{scheme}: URL")
-            elif attribute == "style":
-                for what in clean_style(value)[1]:
-                    record(what)
+    for spelling in dict.fromkeys(_INPUT_TAG.findall(html)):
+        found = _TAG_VERDICTS.get(spelling)
+        if found is None:
+            if len(_TAG_VERDICTS) >= _TAG_VERDICTS_LIMIT:
+                _TAG_VERDICTS.clear()
+            found = _TAG_VERDICTS[spelling] = _tag_removes(*spelling)
+        for what in found:
+            if what not in seen:
+                seen.add(what)
+                result.removed.append(what)
+
+
+# (tag name, attributes as written) -> what the allowlist removes from it. Bounded.
+_TAG_VERDICTS: dict[tuple[str, str], tuple[str, ...]] = {}
+_TAG_VERDICTS_LIMIT = 8192
+
+
+def _tag_removes(name: str, attributes: str) -> tuple[str, ...]:
+    """What the allowlist removes from one tag as written (in order, repeats kept out)."""
+    tag = name.lower()
+    if tag not in ALLOWED_TAGS:
+        return (f"<{tag}>",)
+    found: list[str] = []
+    for key, dq, sq, bare in _INPUT_ATTRIBUTE.findall(attributes):
+        attribute, value = key.lower(), unescape(dq or sq or bare)
+        if (tag, attribute) in _REPLACED:
+            continue  # the sanitizer sets its own value
+        if not attribute_allowed(tag, attribute, value):
+            found.append(f"{attribute} attribute")
+        elif attribute in _URI_ATTRIBUTES:
+            scheme = uri_scheme(value)
+            if scheme and scheme not in ALLOWED_PROTOCOLS:
+                found.append(f"{scheme}: URL")
+        elif attribute == "style":
+            found.extend(clean_style(value)[1])
+    return tuple(dict.fromkeys(found))
 
 
 def _report_output(clean: str, result: Sanitized) -> None:
@@ -261,8 +274,17 @@ def _report_output(clean: str, result: Sanitized) -> None:
                 result.images_without_alt.append(src)
         elif values.get("href"):
             result.links.append(values["href"])
-    result.plain = unescape(_OUTPUT_TAG.sub("", clean))
-    result.text = unescape(_OUTPUT_TAG.sub("", _MATH_SLOT.sub(" ", clean)))
+    if 'class="math ' not in clean:
+        result.plain = result.text = unescape(_OUTPUT_TAG.sub("", clean))
+        return
+    # Split at the math slots once: the text around them is stripped of tags once, and both
+    # texts are put together from it (plain with each formula's TeX, text with a space).
+    parts = _MATH_SLOT_PARTS.split(clean)
+    prose = [_OUTPUT_TAG.sub("", part) for part in parts[::3]]
+    tex = parts[2::3]
+    plain = [piece for pair in zip(prose, [*tex, ""], strict=True) for piece in pair]
+    result.plain = unescape("".join(plain))
+    result.text = unescape(" ".join(prose))
 
 
 def _image_defaults(match: re.Match[str]) -> str:
