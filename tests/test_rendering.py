@@ -453,7 +453,8 @@ def test_inline_pattern_selection_leaves_out_what_cannot_match_and_restores_the_
     md, cikk = _build()
     order = list(md.inlinePatterns)
     blocks = list(md.parser.blockprocessors)
-    inline, block = cikk.source.selections
+    inline, block, tree = cikk.source.selections
+    assert all(selection.optional for selection in cikk.source.selections)  # all known
     inline.select("Csak *szöveg*.")
     block.select("Csak *szöveg*.")
     assert "link" not in md.inlinePatterns and "backtick" not in md.inlinePatterns
@@ -461,6 +462,11 @@ def test_inline_pattern_selection_leaves_out_what_cannot_match_and_restores_the_
     assert "table" not in md.parser.blockprocessors and "paragraph" in md.parser.blockprocessors
     block.select("| a |\n[^1]: b\n[c]: d")
     assert list(md.parser.blockprocessors) == blocks
+    trees = list(md.treeprocessors)
+    tree.select("Csak szöveg.")
+    assert "attr_list" not in md.treeprocessors and "inline" in md.treeprocessors
+    tree.select("{: #a } \\* [^1]")
+    assert list(md.treeprocessors) == trees
     inline.select("`a` [b](c) ![d](e) ~~f~~ _g_ *n* <h> &i; \\j [^k] l@m  \n")
     assert list(md.inlinePatterns) == order
 

@@ -81,6 +81,22 @@ _BLOCK_TRIGGERS: dict[str, tuple[str, ...] | None] = {
 }
 
 
+# And tree processors that walk every element: attr_list looks for `{…}` in every text, the
+# unescape pass restores backslash escapes (made only by the escape and backtick patterns),
+# the footnote ones add and check footnotes.
+_TREE_TRIGGERS: dict[str, tuple[str, ...] | None] = {
+    "inline": None,
+    "prettify": None,
+    "unescape": ("\\",),
+    "hilite": None,
+    "footnote": ("[^",),
+    "footnote-duplicate": ("[^",),
+    "attr_list": ("{",),
+    "cikk_headings": None,
+    "cikk_tables": None,
+}
+
+
 class _Selection:
     """Only the processors that can match in this document are tried.
 
@@ -286,6 +302,7 @@ class _CikkExtension(Extension):
         self.source.selections = [
             _Selection(md.inlinePatterns, _INLINE_TRIGGERS),
             _Selection(md.parser.blockprocessors, _BLOCK_TRIGGERS),
+            _Selection(md.treeprocessors, _TREE_TRIGGERS),
         ]
 
 
