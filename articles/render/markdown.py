@@ -204,13 +204,9 @@ class _HeadingsTreeprocessor(Treeprocessor):
         self.headings: list[Heading] = []
 
     def run(self, root: etree.Element) -> None:
-        used_ids: set[str] = set()
-        found: list[etree.Element] = []
-        for element in root.iter():
-            if "id" in element.attrib:
-                used_ids.add(element.attrib["id"])
-            if element.tag in _HEADING_LEVELS:
-                found.append(element)
+        # Two C-level searches instead of a Python loop over every element.
+        used_ids = {element.get("id") for element in root.iterfind(".//*[@id]")}
+        found = [element for element in root.iter() if element.tag in _HEADING_LEVELS]
         counters: dict[str, int] = {}
         names: dict[etree.Element, str] = {}
         for element in found:

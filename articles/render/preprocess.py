@@ -236,7 +236,9 @@ class _Scanner:
         when the line (or a whole fenced block) was consumed here and position is the start
         of the next line to look at."""
         text = self.text
-        eol = self.line_end(pos)
+        eol = text.find("\n", pos)  # once per line start: linear in all
+        if eol < 0:
+            eol = len(text)
         line = text[pos:eol]
         stripped = line.strip()
         self.raw_html_line = False
