@@ -3,6 +3,10 @@
 The source preprocessor (articles.render.preprocess) is registered as an ordinary
 Preprocessor, right after Python-Markdown normalises whitespace and before code blocks and raw
 HTML are stashed, so that it sees the author's text; math slots go into Markdown's raw-HTML stash.
+It then picks, for this document, the inline patterns, block processors and tree processors its
+text can trigger (_Selection: Python-Markdown would try every one on every text node and block).
+Headings get their ids from our own tree processor (not toc: no `[TOC]` marker); `~~strike~~` is
+one pattern of our own; Markdown inside raw HTML is not read (no md_in_html).
 """
 
 from __future__ import annotations
