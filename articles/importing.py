@@ -41,7 +41,7 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.storage import Storage, default_storage
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import F
+from django.db.models import F, Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from articles.checks import Finding, apply_findings, check_article, has_errors
@@ -814,6 +814,11 @@ class Importer:
         self._set_authors(article, source.authors, replace=not created)
         self._set_tags(article, source.tags, replace=not created)
         held = source.released and self._release_gate(article, findings, prepared)
+        # The revision follows the bylines and names each by its author: one query for both,
+        # not one per byline.
+        prefetch_related_objects(
+            [article], Prefetch("bylines", queryset=Byline.objects.select_related("author"))
+        )
         reversion.add_to_revision(article)  # with its bylines (registered in articles.admin)
         reversion.set_comment(f"{IMPORT_COMMENT_PREFIX}{prepared.key}")
         if held:

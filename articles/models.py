@@ -21,8 +21,13 @@ def plain_text_of(body_html: str) -> str:
     """The text a reader sees, for the full-text index and its snippets: from the stored HTML,
     formulas as their TeX (never KaTeX's glyph spans); \x02/\x03 mark snippet matches
     (blog.search), so they never belong to the text."""
-    text = " ".join(visible_text(body_html).split())
-    return text.replace("\x02", " ").replace("\x03", " ")
+    return normal_plain_text(visible_text(body_html))
+
+
+def normal_plain_text(text: str) -> str:
+    """Visible text as stored in Article.plain_text: runs of white space as one space, and no
+    \x02/\x03 (blog.search marks snippet matches with them)."""
+    return " ".join(text.split()).replace("\x02", " ").replace("\x03", " ")
 
 
 class Author(models.Model):
@@ -259,6 +264,34 @@ class Article(models.Model):
 
     # What render_body() derives from title, description and body (rerender_articles writes these).
     RENDERED_FIELDS = ("body_html", "search_text", "plain_text", "word_count", "render_report")
+    # Left out of revisions (django-reversion, registered in articles.admin): all derived from
+    # the fields an author writes, by save(), and together 5-10× the size of the Markdown (the
+    # KaTeX HTML, two plain texts, the report). Serialising them was most of the cost of a
+    # revision. A revert writes the row with a raw save; articles.signals derives them again.
+    NOT_IN_REVISIONS = (
+        *RENDERED_FIELDS,
+        "findings",
+        "finding_errors",
+        "finding_warnings",
+        "description_key",
+        "description_head",
+        "description_tail",
+    )
+
+    def derived_missing(self) -> bool:
+        """True when the rendered fields are not those of this body and the current renderer:
+        a row restored from a revision (which does not keep them), or from an older dump."""
+        from articles.render import from_report
+
+        if self.body and not self.body_html:
+            return True
+        return from_report(self.render_report, self.body or "") is None
+
+    def derive_all(self) -> None:
+        """Render, and store the findings and derived keys, without writing (the caller does):
+        for a row written by a raw save (a revision's revert), which bypasses save()."""
+        self.render_body()
+        self.refresh_derived(check_findings=True)
 
     def render_body(self) -> None:
         """Render and sanitize the Markdown once, here, so readers get stored HTML."""
@@ -273,10 +306,11 @@ class Article(models.Model):
         self.body_html = responsive_images(rendered.html)
         self.word_count = rendered.word_count
         self.render_report = report(rendered)
-        # The renderer's own plain text: parsing 30 KB of HTML again costs ~8 ms.
+        # The renderer's own plain text (the same as plain_text_of(body_html): the srcsets
+        # added above carry no text), not a second pass over ~100 KB of KaTeX HTML.
         text = rendered.text
         self.search_text = fold_accents(f"{self.title}\n{self.description}\n{text}").lower()
-        self.plain_text = plain_text_of(self.body_html)
+        self.plain_text = normal_plain_text(text)
 
 
 class Byline(models.Model):
