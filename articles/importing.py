@@ -41,7 +41,7 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.storage import Storage, default_storage
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import F, Prefetch, prefetch_related_objects
+from django.db.models import F
 from django.utils import timezone
 
 from articles.checks import Finding, apply_findings, check_article, has_errors
@@ -402,6 +402,9 @@ class Importer:
         self._known_slugs: set[str] = set()
         self._claimed: dict[str, str] = {}  # slug → source key, within this run
         self._verified: dict[str, tuple[str, int, int]] = {}  # sha256 → format, width, height
+        # Storage names stored (with their renditions) by this run: a content-hash name never
+        # changes meaning, and stored files are never deleted by the importer.
+        self._stored: set[str] = set()
         # Authors and tags by slug, as committed by earlier files of this run: a thousand
         # articles by the same few authors need no look-up each. A file's own finds and
         # creations join them only once its transaction has committed (`_pending`).
@@ -784,7 +787,9 @@ class Importer:
             # another writer may have stored the same bytes and committed an article using
             # them meanwhile. Unreferenced media is removed only by the media cleanup command.
             for image in checked.values():
-                store_image(image, self.storage)
+                if image.storage_name not in self._stored:  # the same chart in every article
+                    store_image(image, self.storage)
+                    self._stored.add(image.storage_name)
         if article is None:
             article = Article()
         article.title = source.title
@@ -811,15 +816,15 @@ class Importer:
             article.save(check_findings=False)
             Article.objects.filter(pk=article.pk).update(imported_version=F("version"))
             article.imported_version = article.version
-        self._set_authors(article, source.authors, replace=not created)
+        bylines = self._set_authors(article, source.authors, replace=not created)
         self._set_tags(article, source.tags, replace=not created)
         held = source.released and self._release_gate(article, findings, prepared)
-        # The revision follows the bylines and names each by its author: one query for both,
-        # not one per byline.
-        prefetch_related_objects(
-            [article], Prefetch("bylines", queryset=Byline.objects.select_related("author"))
-        )
-        reversion.add_to_revision(article)  # with its bylines (registered in articles.admin)
+        # The revision keeps the bylines too (Article follows them, registered in
+        # articles.admin). Added from the objects just written, whose authors are at hand:
+        # following them would read each byline's author again to name it.
+        for byline in bylines:
+            reversion.add_to_revision(byline)
+        reversion.add_to_revision(article)
         reversion.set_comment(f"{IMPORT_COMMENT_PREFIX}{prepared.key}")
         if held:
             return HELD
@@ -874,7 +879,7 @@ class Importer:
             article.image_width = article.image_height = None
             article.image_source = source.image  # missing or remote: keep what the file said
 
-    def _set_authors(self, article: Article, names: list[str], *, replace: bool) -> None:
+    def _set_authors(self, article: Article, names: list[str], *, replace: bool) -> list[Byline]:
         by_slug = {make_slug(name): name for name in names}
         authors = {slug: self._authors[slug] for slug in by_slug if slug in self._authors}
         unknown = [slug for slug in by_slug if slug not in authors]
@@ -887,9 +892,12 @@ class Importer:
         self._pending[0].update(authors)
         if replace:
             Byline.objects.filter(article=article).delete()
-        Byline.objects.bulk_create(
-            Byline(article=article, author=authors[slug], position=position)
-            for position, slug in enumerate(by_slug)
+        return _bulk_create(
+            Byline,
+            [
+                Byline(article=article, author=authors[slug], position=position)
+                for position, slug in enumerate(by_slug)
+            ],
         )
 
     def _set_tags(self, article: Article, names: list[str], *, replace: bool) -> None:

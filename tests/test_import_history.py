@@ -117,6 +117,12 @@ def test_a_revision_keeps_what_authors_write_not_what_save_derives(tmp_path):
         assert name not in first.field_dict
         assert f'"{name}"' not in first.serialized_data
     assert "katex" not in first.serialized_data  # the typeset HTML is not stored in revisions
+    # Each revision keeps the byline of its own import, named by its author.
+    bylines = [
+        [v.object_repr for v in version.revision.version_set.filter(content_type__model="byline")]
+        for version in versions(article)
+    ]
+    assert bylines == [["Kiss Éva (0)"], ["Nagy Ádám (0)"]]
 
 
 def test_reverting_an_import_restores_the_text_and_derives_the_rest(tmp_path):
