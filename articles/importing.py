@@ -69,8 +69,7 @@ from articles.images import (
     media_url_prefix,
     store_image,
 )
-from articles.models import Article, Author, Byline, Tag
-from articles.render import Rendered, render
+from articles.models import Article, Author, BodyDerived, Byline, Tag, derive_body
 from articles.render_limits import RenderRefused
 from articles.text import make_slug
 from articles.time_limit import TimeLimitExceeded, time_limit
@@ -431,7 +430,7 @@ class Importer:
 
         jobs > 1 renders the Markdown in that many worker processes while this process reads,
         checks and writes: each file is still its own transaction here, and a worker only
-        turns text into a Rendered (it never touches the database).
+        turns text into a BodyDerived (it never touches the database).
         """
         if jobs <= 1:
             for path in find_sources(paths):
@@ -449,11 +448,11 @@ class Importer:
 
     def _prepare_and_render(
         self, path: Path, outcome: Outcome
-    ) -> tuple[_Prepared, Rendered] | None:
+    ) -> tuple[_Prepared, BodyDerived] | None:
         """Everything that can be slow, under the file's time limit, before any write."""
         with time_limit(self.time_limit):
             prepared = self._prepare(path, outcome)
-            return None if prepared is None else (prepared, render(prepared.body))
+            return None if prepared is None else (prepared, derive_body(prepared.body))
 
     def _run_parallel(self, paths: Iterable[Path], jobs: int) -> Iterator[Outcome]:
         # Bounded look-ahead: enough queued renders to keep every worker busy while this
@@ -508,9 +507,9 @@ class Importer:
         with time_limit(self.time_limit):
             return self._prepare(path, outcome)
 
-    def _render_limited(self, body: str) -> Rendered:
+    def _render_limited(self, body: str) -> BodyDerived:
         with time_limit(self.time_limit):
-            return render(body)
+            return derive_body(body)
 
     @staticmethod
     def _guarded(outcome: Outcome, step: Callable[..., _T], *args: Any) -> _T | None:
@@ -697,7 +696,7 @@ class Importer:
         if claimant is not None and claimant != key:
             raise SourceError(f"slug '{slug}' already used by {claimant}")
 
-    def _commit(self, prepared: _Prepared, rendered: Rendered | None) -> None:
+    def _commit(self, prepared: _Prepared, rendered: BodyDerived | None) -> None:
         """Write one prepared file in one transaction; `rendered` is its body's rendering
         when a worker made it (else save() renders)."""
         source, key, checksum = prepared.source, prepared.key, prepared.checksum
@@ -770,7 +769,7 @@ class Importer:
             )
         outcome.findings.append(f"took over the article imported from {old} (the file moved)")
 
-    def _write(self, prepared: _Prepared, rendered: Rendered | None) -> str:
+    def _write(self, prepared: _Prepared, rendered: BodyDerived | None) -> str:
         source, checked = prepared.source, prepared.checked
         # A slug and a path the run has never seen: a new article, no look-up needed.
         unseen = prepared.key not in self.known_checksums() and source.slug not in self._known_slugs
@@ -807,7 +806,9 @@ class Importer:
         self._set_cover(article, source, checked)
         # Checked before the write, with the byline the file names, and stored by the INSERT
         # or UPDATE itself (save() checks nothing more).
-        findings = check_article(article, rendered, authors=source.authors)
+        findings = check_article(
+            article, rendered.rendered if rendered else None, authors=source.authors
+        )
         apply_findings(article, findings)
         if created:  # save() keeps the first version: one INSERT, no UPDATE after it
             article.imported_version = article.version
@@ -980,10 +981,12 @@ def held_checksum(checksum: str) -> str:
     return hashlib.sha256(f"held:{checksum}".encode()).hexdigest()
 
 
-def render_within(body: str, seconds: float | None) -> Rendered:
-    """Render under a time limit: what the importer's worker processes run."""
+def render_within(body: str, seconds: float | None) -> BodyDerived:
+    """Render and derive under a time limit: what the importer's worker processes run (the
+    report, plain and search text are made here too, beside the rendering, not in the one
+    process that writes every row)."""
     with time_limit(seconds):
-        return render(body)
+        return derive_body(body)
 
 
 def _reraise(exc: BaseException) -> None:
