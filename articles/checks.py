@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
@@ -69,9 +70,20 @@ class _OtherArticle:
     pk: int
     slug: str
     title: str
-    description: str  # normalised
+    raw_description: str
     released: bool
     date: datetime
+    # The stored digests of the normalised description (whole, first and last words): an
+    # exact copy is found by comparing digests, without normalising the text again.
+    description_key: str = ""
+    description_head: str = ""
+    description_tail: str = ""
+
+    @cached_property
+    def description(self) -> str:
+        """Normalised, on demand: only a near (not exact) candidate is compared by its text,
+        so checking an article whose description hundreds share costs no per-row work."""
+        return normalise_description(self.raw_description)
 
     @property
     def is_public(self) -> bool:
@@ -128,14 +140,12 @@ class CheckContext:
         rows = (
             Article.objects.filter(condition)
             .order_by()
-            .values_list("pk", "slug", "title", "description", "released", "date")
-        )
-        return cls(
-            articles=[
-                _OtherArticle(pk, slug, title, normalise_description(desc), released, date)
-                for pk, slug, title, desc, released, date in rows
-            ]
-        )
+            .values_list(
+                "pk", "slug", "title", "description", "released", "date",
+                "description_key", "description_head", "description_tail",
+            )
+        )  # fmt: skip
+        return cls(articles=[_OtherArticle(*row) for row in rows])
 
     def by_slug(self) -> dict[str, _OtherArticle]:
         if not hasattr(self, "_by_slug"):
@@ -144,15 +154,18 @@ class CheckContext:
 
     def description_candidates(self, normalised: str) -> list[_OtherArticle]:
         """Articles whose description could be a (near) copy of `normalised`: exact ones
-        first, then those sharing its first or last words (at most a bounded number)."""
-        _key, head, tail = _keys_of_normalised(normalised)
-        exact = [o for o in self.articles if o.description == normalised]
+        first, then those sharing its first or last words (at most a bounded number). Found
+        by the stored digests (the same ones the query matched), not by normalising texts."""
+        key, head, tail = _keys_of_normalised(normalised)
+        if not key:
+            return []
+        exact = [o for o in self.articles if o.description_key == key]
         near = [
             o
             for o in self.articles
-            if o.description != normalised
-            and o.description
-            and ({head, tail} & set(_keys_of_normalised(o.description)[1:]))
+            if o.description_key
+            and o.description_key != key
+            and {head, tail} & {o.description_head, o.description_tail}
         ]
         return exact + near[:MAX_DUPLICATE_CANDIDATES]
 
@@ -433,13 +446,16 @@ def _check_description(article: Article, context: CheckContext) -> list[Finding]
             )
         )
     mine = normalise_description(description)
+    mine_key = _digest(mine)
     matcher = difflib.SequenceMatcher(None, autojunk=False)
     matcher.set_seq2(mine)
     for other in context.description_candidates(mine):
-        if other.pk == article.pk or not other.description:
+        if other.pk == article.pk or not other.description_key:
             continue
-        matcher.set_seq1(other.description)
-        if other.description == mine or (
+        exact = other.description_key == mine_key  # the same normalised text
+        if not exact:
+            matcher.set_seq1(other.description)
+        if exact or (
             matcher.real_quick_ratio() >= DUPLICATE_RATIO
             and matcher.quick_ratio() >= DUPLICATE_RATIO
             and matcher.ratio() >= DUPLICATE_RATIO

@@ -345,3 +345,32 @@ def test_check_articles_uses_two_queries(django_assert_num_queries):
     # The other articles' facts, and the bylines of all ten.
     with django_assert_num_queries(2):
         check_articles(articles)
+
+
+def test_a_description_shared_by_many_is_found_without_normalising_each(monkeypatch):
+    """A series whose articles share one description (or an import of generated files): the
+    check finds the copy by the stored digests, and normalises no other article's text."""
+    import articles.checks as checks
+
+    shared = "Heti összefoglaló: a hét legfontosabb tőzsdei hírei, röviden."
+    for index in range(40):
+        make(f"heti-{index}", description=shared)
+    same = make("ugyanaz", description=shared.replace("röviden", "RÖVIDEN!!"))
+    near = make("majdnem", description=shared.replace("röviden", "rövden"))
+    other = make("mas", description="Egészen más leírás a kamatos kamatról és a hozamokról.")
+    article = make("uj-heti", description=shared)
+    calls = []
+    real = checks.normalise_description
+    monkeypatch.setattr(
+        checks, "normalise_description", lambda text: calls.append(text) or real(text)
+    )
+
+    codes = [f.code for f in check_article(article)]
+
+    assert codes.count("description_duplicate") == 1
+    assert set(calls) == {shared}  # its own description only
+    # Case and punctuation do not make a copy original (the same digest), and a near copy is
+    # still compared by its text.
+    assert "description_duplicate" in [f.code for f in check_article(same)]
+    assert "description_duplicate" in [f.code for f in check_article(near)]
+    assert "description_duplicate" not in [f.code for f in check_article(other)]
