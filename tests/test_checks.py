@@ -342,9 +342,33 @@ def test_check_articles_uses_two_queries(django_assert_num_queries):
     articles = [
         Article.objects.get(pk=make(f"c{i}", body=f"[l](/cikk/c{i + 1}/)").pk) for i in range(10)
     ]
-    # The other articles' facts, and the bylines of all ten.
-    with django_assert_num_queries(2):
+    # The bylines of all ten, the description digests (from their indexes), and the other
+    # articles' facts.
+    with django_assert_num_queries(3):
         check_articles(articles)
+
+
+def test_articles_sharing_a_description_are_read_a_bounded_number(django_assert_num_queries):
+    """However many articles share a description, a check reads a bounded number of their
+    rows (each row read costs; the import of a series grew quadratically)."""
+    from articles.checks import EXACT_ROWS, MAX_DUPLICATE_CANDIDATES, CheckContext, description_keys
+
+    shared = "Heti összefoglaló: a hét legfontosabb tőzsdei hírei, röviden."
+    key, head, tail = description_keys(shared)
+    Article.objects.bulk_create(
+        Article(
+            title=f"Heti {index}", slug=f"heti-{index}", description=shared,
+            description_key=key, description_head=head, description_tail=tail,
+        )
+        for index in range(300)
+    )  # fmt: skip
+    new = Article(title="Új", slug="uj", description=shared)
+
+    with django_assert_num_queries(2):
+        context = CheckContext.load(descriptions=[shared])
+
+    assert EXACT_ROWS <= len(context.articles) <= EXACT_ROWS + 2 * (MAX_DUPLICATE_CANDIDATES + 2)
+    assert "description_duplicate" in [f.code for f in check_article(new, context=context)]
 
 
 def test_a_description_shared_by_many_is_found_without_normalising_each(monkeypatch):
