@@ -173,16 +173,23 @@ def _description_matches(keys: list[str]) -> set[int]:
     """Primary keys of the articles whose stored description digests equal one of `keys`: at
     most EXACT_ROWS per whole-description digest and a bounded number per first/last words.
 
-    One query, answered from the three digest indexes alone (digest and key, no table row:
-    on SQLite a row's later columns sit behind its body's overflow pages). Reading the full
+    One query, answered from the digest indexes alone (no table row: on SQLite a row's later
+    columns sit behind its body's overflow pages). Reading the full
     rows of every article sharing a description cost ~85 µs each, per check: an import of
     files sharing five descriptions grew quadratically."""
     from django.db.models import IntegerField, Value
 
     from articles.models import Article
 
+    exact = Article.objects.filter(description_key__in=keys)
     parts = [
-        Article.objects.filter(**{f"{column}__in": keys})
+        # Near candidates share the first or last words and have another whole digest: the
+        # exact copies sharing them are counted once, above, not against the near bound.
+        (
+            exact
+            if kind == 0
+            else Article.objects.filter(**{f"{column}__in": keys}).exclude(description_key__in=keys)
+        )
         .order_by()
         .annotate(kind=Value(kind, output_field=IntegerField()))
         .values_list("kind", column, "pk")

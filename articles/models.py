@@ -208,8 +208,16 @@ class Article(models.Model):
             ),
             models.Index(fields=["source_path"], name="article_source_idx"),
             models.Index(fields=["description_key"], name="article_description_idx"),
-            models.Index(fields=["description_head"], name="article_description_head_idx"),
-            models.Index(fields=["description_tail"], name="article_description_tail_idx"),
+            # With the whole digest: the checks find near copies (same first or last words,
+            # another digest) from these indexes alone, never reading a row (checks.py).
+            models.Index(
+                fields=["description_head", "description_key"],
+                name="article_desc_head_key_idx",
+            ),
+            models.Index(
+                fields=["description_tail", "description_key"],
+                name="article_desc_tail_key_idx",
+            ),
         ]
 
     def __str__(self) -> str:
