@@ -48,10 +48,17 @@ admin.site.index_title = _("Cikkek, szerzők, címkék")
 
 # Registered explicitly (before the admins are built, which would otherwise auto-register):
 # an article's revision carries its bylines, so a revert restores the authors too; an author's
-# or tag's revision carries only itself, so reverting one never deletes bylines.
-for _model, _follow in ((Byline, ()), (Article, ("bylines",)), (Author, ()), (Tag, ())):
+# or tag's revision carries only itself, so reverting one never deletes bylines. An article's
+# revision keeps what authors write, not what save() derives from it (Article.NOT_IN_REVISIONS;
+# a revert derives it again, articles.signals.derive_on_raw_save).
+for _model, _follow, _exclude in (
+    (Byline, (), ()),
+    (Article, ("bylines",), Article.NOT_IN_REVISIONS),
+    (Author, (), ()),
+    (Tag, (), ()),
+):
     if not reversion.is_registered(_model):
-        reversion.register(_model, follow=_follow)
+        reversion.register(_model, follow=_follow, exclude=_exclude)
 
 
 def status_text(article: Article) -> str:

@@ -69,8 +69,7 @@ from articles.images import (
     media_url_prefix,
     store_image,
 )
-from articles.models import Article, Author, Byline, Tag
-from articles.render import Rendered, render
+from articles.models import Article, Author, BodyDerived, Byline, Tag, derive_body
 from articles.render_limits import RenderRefused
 from articles.text import make_slug
 from articles.time_limit import TimeLimitExceeded, time_limit
@@ -402,6 +401,9 @@ class Importer:
         self._known_slugs: set[str] = set()
         self._claimed: dict[str, str] = {}  # slug → source key, within this run
         self._verified: dict[str, tuple[str, int, int]] = {}  # sha256 → format, width, height
+        # Storage names stored (with their renditions) by this run: a content-hash name never
+        # changes meaning, and stored files are never deleted by the importer.
+        self._stored: set[str] = set()
         # Authors and tags by slug, as committed by earlier files of this run: a thousand
         # articles by the same few authors need no look-up each. A file's own finds and
         # creations join them only once its transaction has committed (`_pending`).
@@ -428,7 +430,7 @@ class Importer:
 
         jobs > 1 renders the Markdown in that many worker processes while this process reads,
         checks and writes: each file is still its own transaction here, and a worker only
-        turns text into a Rendered (it never touches the database).
+        turns text into a BodyDerived (it never touches the database).
         """
         if jobs <= 1:
             for path in find_sources(paths):
@@ -446,11 +448,11 @@ class Importer:
 
     def _prepare_and_render(
         self, path: Path, outcome: Outcome
-    ) -> tuple[_Prepared, Rendered] | None:
+    ) -> tuple[_Prepared, BodyDerived] | None:
         """Everything that can be slow, under the file's time limit, before any write."""
         with time_limit(self.time_limit):
             prepared = self._prepare(path, outcome)
-            return None if prepared is None else (prepared, render(prepared.body))
+            return None if prepared is None else (prepared, derive_body(prepared.body))
 
     def _run_parallel(self, paths: Iterable[Path], jobs: int) -> Iterator[Outcome]:
         # Bounded look-ahead: enough queued renders to keep every worker busy while this
@@ -505,9 +507,9 @@ class Importer:
         with time_limit(self.time_limit):
             return self._prepare(path, outcome)
 
-    def _render_limited(self, body: str) -> Rendered:
+    def _render_limited(self, body: str) -> BodyDerived:
         with time_limit(self.time_limit):
-            return render(body)
+            return derive_body(body)
 
     @staticmethod
     def _guarded(outcome: Outcome, step: Callable[..., _T], *args: Any) -> _T | None:
@@ -694,7 +696,7 @@ class Importer:
         if claimant is not None and claimant != key:
             raise SourceError(f"slug '{slug}' already used by {claimant}")
 
-    def _commit(self, prepared: _Prepared, rendered: Rendered | None) -> None:
+    def _commit(self, prepared: _Prepared, rendered: BodyDerived | None) -> None:
         """Write one prepared file in one transaction; `rendered` is its body's rendering
         when a worker made it (else save() renders)."""
         source, key, checksum = prepared.source, prepared.key, prepared.checksum
@@ -767,7 +769,7 @@ class Importer:
             )
         outcome.findings.append(f"took over the article imported from {old} (the file moved)")
 
-    def _write(self, prepared: _Prepared, rendered: Rendered | None) -> str:
+    def _write(self, prepared: _Prepared, rendered: BodyDerived | None) -> str:
         source, checked = prepared.source, prepared.checked
         # A slug and a path the run has never seen: a new article, no look-up needed.
         unseen = prepared.key not in self.known_checksums() and source.slug not in self._known_slugs
@@ -784,7 +786,9 @@ class Importer:
             # another writer may have stored the same bytes and committed an article using
             # them meanwhile. Unreferenced media is removed only by the media cleanup command.
             for image in checked.values():
-                store_image(image, self.storage)
+                if image.storage_name not in self._stored:  # the same chart in every article
+                    store_image(image, self.storage)
+                    self._stored.add(image.storage_name)
         if article is None:
             article = Article()
         article.title = source.title
@@ -802,7 +806,9 @@ class Importer:
         self._set_cover(article, source, checked)
         # Checked before the write, with the byline the file names, and stored by the INSERT
         # or UPDATE itself (save() checks nothing more).
-        findings = check_article(article, rendered, authors=source.authors)
+        findings = check_article(
+            article, rendered.rendered if rendered else None, authors=source.authors
+        )
         apply_findings(article, findings)
         if created:  # save() keeps the first version: one INSERT, no UPDATE after it
             article.imported_version = article.version
@@ -811,10 +817,15 @@ class Importer:
             article.save(check_findings=False)
             Article.objects.filter(pk=article.pk).update(imported_version=F("version"))
             article.imported_version = article.version
-        self._set_authors(article, source.authors, replace=not created)
+        bylines = self._set_authors(article, source.authors, replace=not created)
         self._set_tags(article, source.tags, replace=not created)
         held = source.released and self._release_gate(article, findings, prepared)
-        reversion.add_to_revision(article)  # with its bylines (registered in articles.admin)
+        # The revision keeps the bylines too (Article follows them, registered in
+        # articles.admin). Added from the objects just written, whose authors are at hand:
+        # following them would read each byline's author again to name it.
+        for byline in bylines:
+            reversion.add_to_revision(byline)
+        reversion.add_to_revision(article)
         reversion.set_comment(f"{IMPORT_COMMENT_PREFIX}{prepared.key}")
         if held:
             return HELD
@@ -869,7 +880,7 @@ class Importer:
             article.image_width = article.image_height = None
             article.image_source = source.image  # missing or remote: keep what the file said
 
-    def _set_authors(self, article: Article, names: list[str], *, replace: bool) -> None:
+    def _set_authors(self, article: Article, names: list[str], *, replace: bool) -> list[Byline]:
         by_slug = {make_slug(name): name for name in names}
         authors = {slug: self._authors[slug] for slug in by_slug if slug in self._authors}
         unknown = [slug for slug in by_slug if slug not in authors]
@@ -882,9 +893,12 @@ class Importer:
         self._pending[0].update(authors)
         if replace:
             Byline.objects.filter(article=article).delete()
-        Byline.objects.bulk_create(
-            Byline(article=article, author=authors[slug], position=position)
-            for position, slug in enumerate(by_slug)
+        return _bulk_create(
+            Byline,
+            [
+                Byline(article=article, author=authors[slug], position=position)
+                for position, slug in enumerate(by_slug)
+            ],
         )
 
     def _set_tags(self, article: Article, names: list[str], *, replace: bool) -> None:
@@ -967,10 +981,12 @@ def held_checksum(checksum: str) -> str:
     return hashlib.sha256(f"held:{checksum}".encode()).hexdigest()
 
 
-def render_within(body: str, seconds: float | None) -> Rendered:
-    """Render under a time limit: what the importer's worker processes run."""
+def render_within(body: str, seconds: float | None) -> BodyDerived:
+    """Render and derive under a time limit: what the importer's worker processes run (the
+    report, plain and search text are made here too, beside the rendering, not in the one
+    process that writes every row)."""
     with time_limit(seconds):
-        return render(body)
+        return derive_body(body)
 
 
 def _reraise(exc: BaseException) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -21,8 +22,46 @@ def plain_text_of(body_html: str) -> str:
     """The text a reader sees, for the full-text index and its snippets: from the stored HTML,
     formulas as their TeX (never KaTeX's glyph spans); \x02/\x03 mark snippet matches
     (blog.search), so they never belong to the text."""
-    text = " ".join(visible_text(body_html).split())
-    return text.replace("\x02", " ").replace("\x03", " ")
+    return normal_plain_text(visible_text(body_html))
+
+
+def normal_plain_text(text: str) -> str:
+    """Visible text as stored in Article.plain_text: runs of white space as one space, and no
+    \x02/\x03 (blog.search marks snippet matches with them)."""
+    return " ".join(text.split()).replace("\x02", " ").replace("\x03", " ")
+
+
+@dataclass(frozen=True)
+class BodyDerived:
+    """What save() derives from a body alone: its rendering, the report stored with it, the
+    plain text and the folded search text. Needs neither the database nor the title, so the
+    importer's render workers make it (articles.importing.render_within) and the importing
+    process, which writes every row, only adds what needs the row (Article.render_body)."""
+
+    rendered: Rendered
+    report: dict[str, Any]
+    plain_text: str  # Article.plain_text
+    folded_text: str  # the body's part of Article.search_text
+
+    @classmethod
+    def of(cls, rendered: Rendered) -> BodyDerived:
+        from articles.render import report
+
+        return cls(
+            rendered=rendered,
+            report=report(rendered),
+            # The renderer's own plain text, the same as plain_text_of(body_html) (the srcsets
+            # added on save carry no text): not a second pass over ~100 KB of KaTeX HTML.
+            plain_text=normal_plain_text(rendered.text),
+            folded_text=fold_accents(rendered.text).lower(),
+        )
+
+
+def derive_body(body: str) -> BodyDerived:
+    """Render `body` and derive from it what save() stores (see BodyDerived)."""
+    from articles.render import render
+
+    return BodyDerived.of(render(body))
 
 
 class Author(models.Model):
@@ -169,8 +208,16 @@ class Article(models.Model):
             ),
             models.Index(fields=["source_path"], name="article_source_idx"),
             models.Index(fields=["description_key"], name="article_description_idx"),
-            models.Index(fields=["description_head"], name="article_description_head_idx"),
-            models.Index(fields=["description_tail"], name="article_description_tail_idx"),
+            # With the whole digest: the checks find near copies (same first or last words,
+            # another digest) from these indexes alone, never reading a row (checks.py).
+            models.Index(
+                fields=["description_head", "description_key"],
+                name="article_desc_head_key_idx",
+            ),
+            models.Index(
+                fields=["description_tail", "description_key"],
+                name="article_desc_tail_key_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -252,31 +299,64 @@ class Article(models.Model):
             keys = description_keys(self.description)
             self.description_key, self.description_head, self.description_tail = keys
 
-    def use_rendered(self, body: str, rendered: Rendered) -> None:
-        """Let the next save() use a rendering of `body` made elsewhere (the importer's
-        worker processes) instead of rendering again; ignored unless self.body is `body`."""
+    def use_rendered(self, body: str, rendered: Rendered | BodyDerived) -> None:
+        """Let the next save() use a rendering of `body` made elsewhere (the admin form's
+        validation, the importer's worker processes) instead of rendering again; ignored
+        unless self.body is still `body`."""
         self._prerendered = (body, rendered)
 
     # What render_body() derives from title, description and body (rerender_articles writes these).
     RENDERED_FIELDS = ("body_html", "search_text", "plain_text", "word_count", "render_report")
+    # Left out of revisions (django-reversion, registered in articles.admin): all derived from
+    # the fields an author writes, by save(), and together 5-10× the size of the Markdown (the
+    # KaTeX HTML, two plain texts, the report). Serialising them was most of the cost of a
+    # revision. A revert writes the row with a raw save; articles.signals derives them again.
+    NOT_IN_REVISIONS = (
+        *RENDERED_FIELDS,
+        "findings",
+        "finding_errors",
+        "finding_warnings",
+        "description_key",
+        "description_head",
+        "description_tail",
+    )
+
+    def derived_missing(self) -> bool:
+        """True when the rendered fields are not those of this body and the current renderer:
+        a row restored from a revision (which does not keep them), or from an older dump."""
+        from articles.render import from_report
+
+        if self.body and not self.body_html:
+            return True
+        return from_report(self.render_report, self.body or "") is None
+
+    def derive_all(self) -> None:
+        """Render, and store the findings and derived keys, without writing (the caller does):
+        for a row written by a raw save (a revision's revert), which bypasses save()."""
+        self.render_body()
+        self.refresh_derived(check_findings=True)
 
     def render_body(self) -> None:
         """Render and sanitize the Markdown once, here, so readers get stored HTML."""
         from articles.body_images import responsive_images
-        from articles.render import render, report
 
         given = self.__dict__.pop("_prerendered", None)
-        rendered = given[1] if given and given[0] == self.body else render(self.body)
+        if given and given[0] == self.body:
+            derived = given[1] if isinstance(given[1], BodyDerived) else BodyDerived.of(given[1])
+        else:
+            derived = derive_body(self.body)
+        rendered = derived.rendered
         self._rendered = rendered  # for the editorial findings stored by save()
         # Idempotent; for a rendering made ahead of the write (importer workers), before its
         # images were stored, this is what adds their srcsets.
         self.body_html = responsive_images(rendered.html)
         self.word_count = rendered.word_count
-        self.render_report = report(rendered)
-        # The renderer's own plain text: parsing 30 KB of HTML again costs ~8 ms.
-        text = rendered.text
-        self.search_text = fold_accents(f"{self.title}\n{self.description}\n{text}").lower()
-        self.plain_text = plain_text_of(self.body_html)
+        self.render_report = derived.report
+        # Folding and lower-casing go character by character (the parts meet at a line break,
+        # so not even a final sigma differs): the same as folding the whole text at once.
+        head = fold_accents(f"{self.title}\n{self.description}\n").lower()
+        self.search_text = head + derived.folded_text
+        self.plain_text = derived.plain_text
 
 
 class Byline(models.Model):

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from articles.models import Article, Byline
 from articles.renditions import make_renditions, missing_renditions
+
+
+@receiver(pre_save, sender=Article, dispatch_uid="articles.derive_on_raw_save")
+def derive_on_raw_save(sender, instance: Article, raw: bool = False, **kwargs) -> None:
+    """A revert writes a revision's row with a raw save (django-reversion, bypassing save()),
+    and revisions keep only what authors write (Article.NOT_IN_REVISIONS): derive the HTML,
+    texts, report and findings from the restored text here, before the row is written, so no
+    revert (the admin's preview and save, Revision.revert() in code) leaves them empty or
+    stale. A raw save whose derived fields match its body (a full fixture) renders nothing."""
+    if raw and instance.derived_missing():
+        instance.derive_all()
 
 
 @receiver(post_save, sender=Article, dispatch_uid="articles.cover_renditions")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -10,7 +11,9 @@ from django.test import Client
 from django.urls import reverse
 from reversion.models import Version
 
+from articles.importing import import_paths, source_key
 from articles.models import Article, Author
+from tests.import_helpers import article_file
 from tests.test_admin import change_url, form_data, make_article
 
 pytestmark = pytest.mark.django_db
@@ -78,11 +81,16 @@ def test_revert_restores_body_and_rerenders_html(anna):
     article.refresh_from_db()
     version_before_revert = article.version
     first = Version.objects.get_for_object(article).order_by("pk").first()
-    # Pretend the stored HTML of that revision is stale (e.g. made by an older renderer):
-    # the revert must render it anew, not copy it back.
-    first.serialized_data = first.serialized_data.replace(
-        "<strong>f\\u00e9lk\\u00f6v\\u00e9r</strong>", "STALE"
-    ).replace("<strong>félkövér</strong>", "STALE")
+    assert "body_html" not in first.serialized_data  # derived: not kept in revisions
+    # A revision of the older format kept the derived fields; pretend its HTML is stale (made
+    # by an older renderer): the revert must render it anew, not copy it back.
+    data = json.loads(first.serialized_data)
+    data[0]["fields"].update(
+        body_html="<p>STALE</p>",
+        plain_text="STALE",
+        render_report={"version": 1, "renderer": "cikk-0+katex-0.0.0"},
+    )
+    first.serialized_data = json.dumps(data)
     first.save()
     url = reverse("admin:articles_article_revision", args=[article.pk, first.pk])
     page = client.get(url)
@@ -97,7 +105,8 @@ def test_revert_restores_body_and_rerenders_html(anna):
     article.refresh_from_db()
     assert article.body == "Eredeti **félkövér** szöveg."
     assert "<strong>félkövér</strong>" in article.body_html
-    assert "STALE" not in article.body_html
+    assert "STALE" not in article.body_html + article.plain_text
+    assert article.plain_text == "Eredeti félkövér szöveg."
     assert article.version == version_before_revert + 1  # versions only grow
 
 
@@ -156,3 +165,41 @@ def test_missing_loaded_version_is_refused(anna):
     assert response.status_code == 200
     article.refresh_from_db()
     assert article.body == "Szöveg."
+
+
+def test_revert_of_an_imported_article_in_the_admin(anna, tmp_path):
+    """History shows the imports; the revision view previews the old text without writing
+    it; saving the revert restores the text, derives HTML, plain text and findings again."""
+    body = "Importált **első** szöveg: $$a+b$$.\n"
+    path = article_file(tmp_path, body=body, extra='description: "Leírás."')
+    import_paths([path])
+    path.write_text(path.read_text().replace(body, "Második import szövege.\n"))
+    import_paths([path])
+    article = Article.objects.get()
+    client = logged_in(anna)
+    history = client.get(reverse("admin:articles_article_history", args=[article.pk]))
+    assert history.content.decode().count(f"importálva: {source_key(path)}") == 2
+
+    first = Version.objects.get_for_object(article).order_by("pk").first()
+    url = reverse("admin:articles_article_revision", args=[article.pk, first.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Importált **első** szöveg: $$a+b$$." in page.content.decode()
+    article.refresh_from_db()
+    assert article.body == "Második import szövege.\n"  # a preview writes nothing
+    assert "Második import szövege." in article.plain_text
+
+    data = form_data(article, body=body)
+    data["loaded_version"] = page.context["adminform"].form["loaded_version"].value()
+    # The second import wrote the byline anew: the revision view's form holds the old one.
+    bylines = page.context["inline_admin_formsets"][0].formset
+    data["bylines-0-id"] = bylines.forms[0]["id"].value()
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    article.refresh_from_db()
+    assert article.body == body.rstrip("\n")  # the form strips the final newline
+    assert "<strong>első</strong>" in article.body_html and 'class="katex"' in article.body_html
+    assert article.plain_text == "Importált első szöveg: a+b."
+    assert "importalt elso szoveg" in article.search_text
+    assert article.finding_errors is not None
+    assert article.edited_since_import  # a revert in the admin is an edit: re-import skips it

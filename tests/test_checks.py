@@ -342,6 +342,73 @@ def test_check_articles_uses_two_queries(django_assert_num_queries):
     articles = [
         Article.objects.get(pk=make(f"c{i}", body=f"[l](/cikk/c{i + 1}/)").pk) for i in range(10)
     ]
-    # The other articles' facts, and the bylines of all ten.
-    with django_assert_num_queries(2):
+    # The bylines of all ten, the description digests (from their indexes), and the other
+    # articles' facts.
+    with django_assert_num_queries(3):
         check_articles(articles)
+
+
+def test_articles_sharing_a_description_are_read_a_bounded_number(django_assert_num_queries):
+    """However many articles share a description, a check reads a bounded number of their
+    rows (each row read costs; the import of a series grew quadratically)."""
+    from articles.checks import EXACT_ROWS, MAX_DUPLICATE_CANDIDATES, CheckContext, description_keys
+
+    shared = "Heti összefoglaló: a hét legfontosabb tőzsdei hírei, röviden."
+    key, head, tail = description_keys(shared)
+    Article.objects.bulk_create(
+        Article(
+            title=f"Heti {index}", slug=f"heti-{index}", description=shared,
+            description_key=key, description_head=head, description_tail=tail,
+        )
+        for index in range(300)
+    )  # fmt: skip
+    new = Article(title="Új", slug="uj", description=shared)
+
+    with django_assert_num_queries(2):
+        context = CheckContext.load(descriptions=[shared])
+
+    assert len(context.articles) == EXACT_ROWS  # the copies; none counts as a near one
+    assert "description_duplicate" in [f.code for f in check_article(new, context=context)]
+
+    # A house phrase opening 200 different descriptions: a bounded number of near candidates.
+    texts = [f"Heti összefoglaló: a hét legfontosabb {i}. híre, röviden." for i in range(200)]
+    Article.objects.bulk_create(
+        Article(
+            title=f"Más {index}", slug=f"mas-{index}", description=text,
+            description_key=description_keys(text)[0],
+            description_head=description_keys(text)[1],
+            description_tail=description_keys(text)[2],
+        )
+        for index, text in enumerate(texts)
+    )  # fmt: skip
+    context = CheckContext.load(descriptions=[shared])
+    assert len(context.articles) <= EXACT_ROWS + 2 * (EXACT_ROWS + MAX_DUPLICATE_CANDIDATES)
+
+
+def test_a_description_shared_by_many_is_found_without_normalising_each(monkeypatch):
+    """A series whose articles share one description (or an import of generated files): the
+    check finds the copy by the stored digests, and normalises no other article's text."""
+    import articles.checks as checks
+
+    shared = "Heti összefoglaló: a hét legfontosabb tőzsdei hírei, röviden."
+    for index in range(40):
+        make(f"heti-{index}", description=shared)
+    same = make("ugyanaz", description=shared.replace("röviden", "RÖVIDEN!!"))
+    near = make("majdnem", description=shared.replace("röviden", "rövden"))
+    other = make("mas", description="Egészen más leírás a kamatos kamatról és a hozamokról.")
+    article = make("uj-heti", description=shared)
+    calls = []
+    real = checks.normalise_description
+    monkeypatch.setattr(
+        checks, "normalise_description", lambda text: calls.append(text) or real(text)
+    )
+
+    codes = [f.code for f in check_article(article)]
+
+    assert codes.count("description_duplicate") == 1
+    assert set(calls) == {shared}  # its own description only
+    # Case and punctuation do not make a copy original (the same digest), and a near copy is
+    # still compared by its text.
+    assert "description_duplicate" in [f.code for f in check_article(same)]
+    assert "description_duplicate" in [f.code for f in check_article(near)]
+    assert "description_duplicate" not in [f.code for f in check_article(other)]

@@ -164,7 +164,9 @@ def _rows() -> list[tuple]:
         Article.objects.order_by("slug").values_list(
             "slug", "title", "description", "body", "body_html", "search_text", "date",
             "released", "image", "image_width", "image_height", "image_source", "source_path",
-            "source_checksum", "extra", "version", "imported_version",
+            "source_checksum", "extra", "version", "imported_version", "plain_text",
+            "word_count", "render_report", "findings", "finding_errors", "finding_warnings",
+            "description_key", "content_hash",
         )
     )  # fmt: skip
 

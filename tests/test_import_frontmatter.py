@@ -349,14 +349,14 @@ def test_a_file_over_the_time_limit_fails_and_writes_nothing(tmp_path, monkeypat
 
     slow = article_file(tmp_path, "lassu.md", title="Lassú", body="LASSU\n")
     fast = article_file(tmp_path, "gyors.md", title="Gyors")
-    real_render = importing.render
+    real_derive = importing.derive_body
 
-    def render(body: str):
+    def derive_body(body: str):
         if "LASSU" in body:
             time.sleep(30)  # interrupted by the limit
-        return real_render(body)
+        return real_derive(body)
 
-    monkeypatch.setattr(importing, "render", render)
+    monkeypatch.setattr(importing, "derive_body", derive_body)
     before, media_before = db_state(), media_files()
     started = time.perf_counter()
     outcomes = import_paths([slow], time_limit=0.5)
@@ -375,7 +375,7 @@ def test_the_worker_renders_under_the_same_limit(monkeypatch):
     import articles.importing as importing
     from articles.time_limit import TimeLimitExceeded
 
-    monkeypatch.setattr(importing, "render", lambda body: time.sleep(30))
+    monkeypatch.setattr(importing, "derive_body", lambda body: time.sleep(30))
     started = time.perf_counter()
     with pytest.raises(TimeLimitExceeded):
         importing.render_within("x", 0.3)

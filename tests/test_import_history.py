@@ -3,12 +3,15 @@ path", shown in the admin's history and compare screens and named by a save conf
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from reversion.models import Version
 
+from articles.checks import description_key
 from articles.importing import CREATED, FAILED, UNCHANGED, UPDATED, import_paths, source_key
 from articles.models import Article
 from tests.import_helpers import article_file
@@ -87,3 +90,57 @@ def test_a_save_conflicting_with_an_import_names_the_import(tmp_path, editor_cli
     assert f"egy importálás ({source_key(path)})" in html
     article.refresh_from_db()
     assert article.body == "Újra importálva.\n"
+
+
+def _imported_twice(tmp_path):
+    """An article imported with a formula and bold text, then changed by a second import."""
+    body = "Eredeti **félkövér** szöveg, képlettel: $$x^2$$ és TODO pótolni.\n"
+    path = article_file(
+        tmp_path, body=body, author='"Kiss Éva"', extra='description: "Rövid leírás."'
+    )
+    import_paths([path])
+    path.write_text(
+        path.read_text()
+        .replace(body, "Új szöveg, képlet nélkül.\n")
+        .replace('"Kiss Éva"', '"Nagy Ádám"')
+    )
+    assert import_paths([path])[0].status == UPDATED
+    return Article.objects.get(), body
+
+
+def test_a_revision_keeps_what_authors_write_not_what_save_derives(tmp_path):
+    article, body = _imported_twice(tmp_path)
+    first = versions(article)[0]
+    assert first.field_dict["body"] == body
+    assert first.field_dict["title"] == "Próba cikk"
+    for name in Article.NOT_IN_REVISIONS:
+        assert name not in first.field_dict
+        assert f'"{name}"' not in first.serialized_data
+    assert "katex" not in first.serialized_data  # the typeset HTML is not stored in revisions
+    # Each revision keeps the byline of its own import, named by its author.
+    bylines = [
+        [v.object_repr for v in version.revision.version_set.filter(content_type__model="byline")]
+        for version in versions(article)
+    ]
+    assert bylines == [["Kiss Éva (0)"], ["Nagy Ádám (0)"]]
+
+
+def test_reverting_an_import_restores_the_text_and_derives_the_rest(tmp_path):
+    article, body = _imported_twice(tmp_path)
+    versions(article)[0].revision.revert(delete=True)  # what the admin's revert runs first
+
+    article.refresh_from_db()
+    assert article.body == body
+    assert "<strong>félkövér</strong>" in article.body_html
+    assert 'class="katex"' in article.body_html  # typeset again, not left empty
+    assert "Eredeti félkövér szöveg, képlettel: x^2" in article.plain_text
+    assert "eredeti felkover szoveg" in article.search_text
+    assert "Új szöveg" not in article.plain_text + article.search_text
+    assert article.word_count > 0
+    assert article.render_report["source_sha256"] == hashlib.sha256(body.encode()).hexdigest()
+    # The findings are those of the restored text and byline (the TODO is an error again).
+    assert article.finding_errors and any(f["code"] == "todo" for f in article.findings)
+    assert [a.name for a in article.author_list()] == ["Kiss Éva"]
+    assert article.description_key == description_key("Rövid leírás.")  # its index key too
+    # What a reader's search finds: the full-text index follows plain_text (trigger).
+    assert Article.objects.filter(plain_text__contains="félkövér").count() == 1

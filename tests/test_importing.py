@@ -732,6 +732,8 @@ def test_a_new_file_is_inserted_without_looking_it_up(tmp_path):
     assert not any(sql.lstrip().upper().startswith("UPDATE") for sql in revision)
     # content types (once per run), serializing the article and its bylines, two inserts
     assert len(revision) <= 12, revision
+    # Not one query per byline to name its author in the revision.
+    assert not any('FROM "articles_author"' in sql for sql in revision), revision
 
 
 def test_a_slug_written_by_someone_else_during_the_run_fails_the_file_cleanly(tmp_path):

@@ -94,3 +94,44 @@ def test_absolute_url():
     assert make("megeri-nvidiaba-fektetni", released=True, days=-1).get_absolute_url() == (
         "/cikk/megeri-nvidiaba-fektetni/"
     )
+
+
+def _bodies(seed_text: str) -> list[str]:
+    from tests.import_helpers import CONTENT_DIR
+
+    samples = [p.read_text(encoding="utf-8").split("---\n", 2)[2] for p in CONTENT_DIR.glob("*.md")]
+    hostile = "Ha x<y és z>w, akkor &amp; \x02jelölt\x03 Σ\n\n$$\\frac{a}{b}$$ és `kód <b>`\n"
+    return [seed_text.split("---\n", 2)[2], *samples, hostile]
+
+
+def test_derived_texts_equal_those_read_from_the_stored_html(seed_text):
+    """save() takes the plain text and the search text from the renderer's own text, and folds
+    the title's and the body's parts apart (the body's part may come from an import worker):
+    byte for byte what reading the stored HTML and folding the whole text would give."""
+    from articles.models import plain_text_of
+    from articles.render import render
+    from articles.text import fold_accents
+
+    for index, body in enumerate(_bodies(seed_text)):
+        article = Article.objects.create(
+            title=f"ÁRVÍZTŰRŐ Σ cím {index}",
+            slug=f"cikk-{index}",
+            description="Leírás ΣΑΣ",
+            body=body,
+        )
+        assert article.plain_text == plain_text_of(article.body_html), index
+        whole = f"{article.title}\n{article.description}\n{render(body).text}"
+        assert article.search_text == fold_accents(whole).lower(), index
+        assert article.plain_text.strip()
+
+
+def test_a_rendering_made_elsewhere_gives_the_same_row_as_rendering_here(seed_text):
+    from articles.models import derive_body
+
+    body = _bodies(seed_text)[0]
+    here = Article.objects.create(title="Itt", slug="itt", body=body)
+    elsewhere = Article(title="Itt", slug="ott", body=body)
+    elsewhere.use_rendered(body, derive_body(body))  # what an import worker sends
+    elsewhere.save()
+    for name in Article.RENDERED_FIELDS:
+        assert getattr(elsewhere, name) == getattr(here, name), name
