@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 
 from articles.models import Article, Author, Byline, Tag
 from blog.caching import cached_count, conditional
+from blog.cards import cards, meta
 from blog.content import absolute_url, analyse_body
 from blog.search import (
     MAX_QUERY_LENGTH,
@@ -135,7 +136,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "blog/home.html",
         {
             "page": page,
-            "articles": page.object_list,
+            "cards": cards(page.object_list),
             "canonical": canonical_for(reverse("blog:home"), page),
         },
     )
@@ -165,6 +166,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "article": article,
         "authors": authors,
+        "meta": meta(article, authors),
         "tags": tags,
         "toc": analyse_body(article.body_html).toc,
         "previous": published.filter(older).order_by("-date", "-pk").first(),
@@ -239,7 +241,7 @@ def _owner_page(request: HttpRequest, template: str, name: str, owner, match, em
     context = {
         name: owner,
         "page": page,
-        "articles": page.object_list,
+        "cards": cards(page.object_list),
         "canonical": canonical_for(owner.get_absolute_url(), page),
     }
     return render(request, template, context)
@@ -297,7 +299,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
             article.snippet = snippets.get(article.pk) or snippet(article, query.terms)
         total = _Known(len(window.ids), PER_PAGE)
         page = ListPage(articles, number, total, more=start + PER_PAGE < len(window.ids))
-        context.update(page=page, articles=articles, more_than_window=window.more)
+        context.update(page=page, cards=cards(articles), more_than_window=window.more)
     return render(request, "blog/search.html", context)
 
 
