@@ -8,6 +8,7 @@ the admin refuse them on the way in; this is the last line for rows written any 
 
 from __future__ import annotations
 
+import io
 import re
 from html import escape
 from typing import Any
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article
 from articles.text import mathml_only
+from blog.cards import slug_url
 from blog.content import absolute_url, absolutize_html
 from blog.templatetags.cikk import site_name_value
 
@@ -39,13 +41,20 @@ def xml_safe(value: Any) -> Any:
 
 
 class XmlSafeFeed:
-    """Mixin for a feed generator: the feed's and every item's text go through xml_safe()."""
+    """Mixin for a feed generator: the feed's and every item's text go through xml_safe(), and
+    the document is written to memory first, then to the response in one piece (the XML writer
+    otherwise sends each of its ~900 small strings through HttpResponse.write's encoding)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*map(xml_safe, args), **{k: xml_safe(v) for k, v in kwargs.items()})
 
     def add_item(self, *args: Any, **kwargs: Any) -> None:
         super().add_item(*map(xml_safe, args), **{k: xml_safe(v) for k, v in kwargs.items()})
+
+    def write(self, outfile, encoding: str) -> None:
+        buffer = io.StringIO()
+        super().write(buffer, encoding)
+        outfile.write(buffer.getvalue())
 
 
 class RssWithContent(XmlSafeFeed, Rss201rev2Feed):
@@ -114,10 +123,10 @@ class LatestArticlesFeed(Feed):
         return escape(item.description, quote=False)
 
     def item_link(self, item: Article) -> str:
-        return absolute_url(item.get_absolute_url())
+        return absolute_url(slug_url("blog:article", item.slug))
 
     def item_guid(self, item: Article) -> str:
-        return absolute_url(item.get_absolute_url())
+        return self.item_link(item)
 
     def item_pubdate(self, item: Article):
         return item.date
@@ -132,7 +141,9 @@ class LatestArticlesFeed(Feed):
         authors = item.author_list()
         return {
             "authors": [a.name for a in authors],
-            "author_links": [(a.name, absolute_url(a.get_absolute_url())) for a in authors],
+            "author_links": [
+                (a.name, absolute_url(slug_url("blog:author", a.slug))) for a in authors
+            ],
             "content": absolutize_html(mathml_only(item.body_html)),  # MathML, no glyph spans
         }
 
