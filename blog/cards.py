@@ -71,6 +71,18 @@ def meta(article: Article, authors: list[Author] | None = None) -> dict[str, Any
     }
 
 
+def link(article: Article | None) -> dict[str, str] | None:
+    """A previous/next/related link: title, URL and date."""
+    if article is None:
+        return None
+    return {
+        "title": article.title,
+        "url": slug_url("blog:article", article.slug),
+        "iso": iso(article.date),
+        "date": hu_date(article.date),
+    }
+
+
 def card(article: Article, eager: bool = False) -> dict[str, Any]:
     """One list card (blog/_card.html). A search result carries `title_html` and `snippet`
     (escaped and highlighted by blog.search); any other card shows the description."""

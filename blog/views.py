@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 
 from articles.models import Article, Author, Byline, Tag
 from blog.caching import cached_count, conditional
-from blog.cards import cards, meta
+from blog.cards import cards, link, meta, slug_url
 from blog.content import absolute_url, analyse_body
 from blog.search import (
     MAX_QUERY_LENGTH,
@@ -169,14 +169,15 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "meta": meta(article, authors),
         "tags": tags,
         "toc": analyse_body(article.body_html).toc,
-        "previous": published.filter(older).order_by("-date", "-pk").first(),
-        "next": published.filter(newer).order_by("date", "pk").first(),
-        "related": _related(article, authors, tags),
-        "canonical": absolute_url(article.get_absolute_url()),
+        "tag_links": [{"name": t.name, "url": slug_url("blog:tag", t.slug)} for t in tags],
+        "previous": link(published.filter(older).order_by("-date", "-pk").first()),
+        "next": link(published.filter(newer).order_by("date", "pk").first()),
+        "related": [link(item) for item in _related(article, authors, tags)],
+        "canonical": absolute_url(slug_url("blog:article", article.slug)),
         "cover_url": _cover_url(article),
         "with_math": 'class="math' in article.body_html,
     }
-    context["json_ld_data"] = _json_ld(article, authors, context)
+    context["json_ld_data"] = _json_ld(article, context)
     response = render(request, "blog/article.html", context)
     if not article.is_public:
         add_never_cache_headers(response)
@@ -208,7 +209,7 @@ def _cover_url(article: Article) -> str:
     return absolute_url(data["src"]) if data else ""
 
 
-def _json_ld(article: Article, authors: list[Author], context: dict) -> dict:
+def _json_ld(article: Article, context: dict) -> dict:
     data = {
         "@context": "https://schema.org",
         "@type": "Article",
@@ -220,8 +221,8 @@ def _json_ld(article: Article, authors: list[Author], context: dict) -> dict:
         "mainEntityOfPage": context["canonical"],
         "url": context["canonical"],
         "author": [
-            {"@type": "Person", "name": a.name, "url": absolute_url(a.get_absolute_url())}
-            for a in authors
+            {"@type": "Person", "name": a["name"], "url": absolute_url(a["url"])}
+            for a in context["meta"]["authors"]
         ],
         "publisher": {"@type": "Organization", "name": site_name_value()},
     }
