@@ -14,6 +14,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext, ngettext
 
@@ -29,6 +31,13 @@ def _slug_url_parts(name: str, script_prefix: str) -> tuple[str, str]:
     url = reverse(name, kwargs={"slug": _MARKER})
     head, _, tail = url.partition(_MARKER)
     return head, tail
+
+
+@receiver(setting_changed)
+def _urlconf_changed(*, setting: str, **kwargs: Any) -> None:
+    """A test that swaps ROOT_URLCONF gets fresh prefixes, as reverse() does."""
+    if setting == "ROOT_URLCONF":
+        _slug_url_parts.cache_clear()
 
 
 def slug_url(name: str, slug: str) -> str:

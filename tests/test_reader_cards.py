@@ -85,3 +85,10 @@ def test_article_meta_line_matches_the_cards(client):
     ]
     assert meta_line.find("time").text == "2025. március 1."
     assert meta_line.find("span", class_="reading-time").text == "3 perc olvasás"
+
+
+def test_slug_url_follows_a_changed_urlconf(settings):
+    assert slug_url("blog:article", "a") == "/cikk/a/"
+    settings.ROOT_URLCONF = "tests.urls_moved"
+    assert slug_url("blog:article", "a") == reverse("blog:article", kwargs={"slug": "a"})
+    assert slug_url("blog:article", "a") == "/magazin/cikk/a/"
