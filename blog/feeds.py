@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article
 from articles.text import mathml_only
-from blog.cards import slug_url
+from blog.cards import authors_by_article, slug_url, tags_by_article
 from blog.content import absolute_url, absolutize_html
 from blog.templatetags.cikk import site_name_value
 
@@ -105,13 +105,18 @@ class LatestArticlesFeed(Feed):
         return absolute_url(reverse("blog:feed_rss"))
 
     def items(self):
-        return list(
+        items = list(
             Article.objects.published()
-            .with_authors()
-            .prefetch_related("tags")
             # The full HTML (content), not the Markdown source or the search text.
             .only("title", "slug", "description", "body_html", "date", "updated_at")[:FEED_SIZE]
         )
+        # Bylines and tags in one query each, kept on the items (the feed object itself is
+        # shared by every request).
+        ids = [item.pk for item in items]
+        authors, tags = authors_by_article(ids), tags_by_article(ids)
+        for item in items:
+            item.feed_authors, item.feed_tags = authors[item.pk], tags[item.pk]
+        return items
 
     def item_title(self, item: Article) -> str:
         return item.title
@@ -135,10 +140,10 @@ class LatestArticlesFeed(Feed):
         return item.updated_at
 
     def item_categories(self, item: Article) -> list[str]:
-        return [tag.name for tag in item.tags.all()]
+        return [tag.name for tag in item.feed_tags]
 
     def item_extra_kwargs(self, item: Article) -> dict:
-        authors = item.author_list()
+        authors = item.feed_authors
         return {
             "authors": [a.name for a in authors],
             "author_links": [

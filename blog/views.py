@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 
 from articles.models import Article, Author, Byline, Tag
 from blog.caching import cached_count, conditional
-from blog.cards import cards, link, meta, slug_url
+from blog.cards import authors_by_article, cards, link, meta, slug_url, tags_by_article
 from blog.content import absolute_url, analyse_body
 from blog.search import (
     MAX_QUERY_LENGTH,
@@ -40,6 +40,15 @@ LIST_FIELDS = (
     "image_width",
     "image_height",
     "word_count",
+)
+# What the article page shows: not the Markdown source, the search texts or the stored
+# reports (tens of kB, and JSON to decode, per request).
+ARTICLE_FIELDS = (
+    *LIST_FIELDS,
+    "body_html",
+    "released",
+    "image_alt",
+    "updated_at",
 )
 # What a previous/next/related link needs.
 LINK_FIELDS = ("title", "slug", "date")
@@ -124,7 +133,8 @@ def canonical_for(path: str, page: ListPage) -> str:
 
 
 def _listing(queryset: QuerySet[Article]) -> QuerySet[Article]:
-    return queryset.with_authors().only(*LIST_FIELDS)
+    """A list page's rows; their bylines come with the cards (blog.cards.cards)."""
+    return queryset.only(*LIST_FIELDS)
 
 
 @require_safe
@@ -155,9 +165,9 @@ def can_preview(request: HttpRequest) -> bool:
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     preview = can_preview(request)
     visible = Article.objects.all() if preview else Article.objects.published()
-    article = get_object_or_404(visible.with_authors().prefetch_related("tags"), slug=slug)
-    authors = article.author_list()
-    tags = list(article.tags.all())
+    article = get_object_or_404(visible.only(*ARTICLE_FIELDS), slug=slug)
+    authors = authors_by_article([article.pk])[article.pk]
+    tags = tags_by_article([article.pk])[article.pk]
     published = Article.objects.published().only(*LINK_FIELDS)
     # The date bounds repeat what the Q objects say, so that the database starts its index range
     # at this article's date instead of scanning from today (article_published_idx).
@@ -293,7 +303,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
             raise Http404("Nincs ilyen oldal.")
         snippets = fts_snippets(query, ids, window.match)
         fields = LIST_FIELDS if connection.vendor == "sqlite" else (*LIST_FIELDS, "body_html")
-        by_pk = Article.objects.filter(pk__in=ids).with_authors().only(*fields).in_bulk(ids)
+        by_pk = Article.objects.filter(pk__in=ids).only(*fields).in_bulk(ids)
         articles = [by_pk[pk] for pk in ids if pk in by_pk]
         for article in articles:
             article.title_html = highlight(article.title, query.terms)
