@@ -10,6 +10,11 @@ and the CPU ratio largest ÷ smallest. Finally, with the page cache ON: an edito
     .venv/bin/python bench/scale.py                       # SQLite: 1,000 / 10,000 / 100,000
     .venv/bin/python bench/scale.py --sizes 1000,10000    # fewer
     .ci/with-postgres .venv/bin/python bench/scale.py     # PostgreSQL (DATABASE_URL)
+    .venv/bin/python bench/scale.py --sizes 1000 --instructions   # + instructions per request
+
+`--instructions` also counts the CPU instructions of one request of each page (valgrind's
+callgrind, instrumentation only around the requests, in a child process on the same
+database): unlike CPU time, the count does not move with the machine's load.
 
 SQLite runs in a temporary file (removed afterwards); PostgreSQL in the database DATABASE_URL
 names, emptied first.
@@ -18,9 +23,12 @@ names, emptied first.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import random
+import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -247,12 +255,69 @@ def withdraw_to_404(admin_client) -> tuple[float, int]:
 PRODUCTION_MIDDLEWARE: list[str] = []
 UNCACHED_MIDDLEWARE: list[str] = []
 
+_CALLGRIND_HELPER = """
+#include <valgrind/callgrind.h>
+void measure_start(void) { CALLGRIND_ZERO_STATS; CALLGRIND_START_INSTRUMENTATION; }
+void measure_stop(void) { CALLGRIND_STOP_INSTRUMENTATION; CALLGRIND_DUMP_STATS; }
+"""
+COUNTED_REQUESTS = 2
+
+
+def count_instructions(pages: dict[str, str], admin_session: str) -> dict[str, float]:
+    """Instructions of one request of each page (mean of COUNTED_REQUESTS warm ones), counted
+    by callgrind in a child process that reads the same database with the page cache off."""
+    with tempfile.TemporaryDirectory(prefix="cikk-callgrind-") as temp:
+        source, helper = Path(temp) / "helper.c", Path(temp) / "helper.so"
+        source.write_text(_CALLGRIND_HELPER)
+        subprocess.run(["gcc", "-O2", "-shared", "-fPIC", "-o", helper, source], check=True)
+        names = list(pages)
+        command = [
+            "valgrind", "--tool=callgrind", "--instr-atstart=no",
+            f"--callgrind-out-file={temp}/out.%p", sys.executable, __file__,
+            "--count-child", str(helper), admin_session, *(pages[n] for n in names),
+        ]  # fmt: skip
+        subprocess.run(command, check=True, capture_output=True, env=os.environ)
+        dumps = sorted(Path(temp).glob("out.*.*"), key=lambda p: int(p.suffix[1:]))
+        totals = [int(re.search(r"^totals: (\d+)", d.read_text(), re.M).group(1)) for d in dumps]
+    return {name: total / COUNTED_REQUESTS for name, total in zip(names, totals, strict=True)}
+
+
+def count_child(helper: str, admin_session: str, urls: list[str]) -> int:
+    """Runs under callgrind: warm each page once, then count COUNTED_REQUESTS of it."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.test import Client
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "page_cache" not in m]
+    marks = ctypes.CDLL(helper)
+    reader, admin = Client(), Client()
+    admin.cookies[settings.SESSION_COOKIE_NAME] = admin_session
+    for url in urls:
+        client = admin if url.startswith("/admin/") else reader
+        client.get(url)
+        marks.measure_start()
+        for _ in range(COUNTED_REQUESTS):
+            client.get(url)
+        marks.measure_stop()
+    return 0
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument(
+        "--instructions", action="store_true", help="also count instructions per request"
+    )
+    parser.add_argument("--count-child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.count_child:
+        helper, session, *urls = args.count_child
+        return count_child(helper, session, urls)
     sizes = [int(s) for s in args.sizes.split(",")]
 
     tmp = None
@@ -291,6 +356,7 @@ def main() -> int:
     reader = Client()
     now = timezone.now()
     results: dict[int, dict[str, tuple[float, int, int]]] = {}
+    instructions: dict[int, dict[str, float]] = {}
     withdrawals = {}
     for size in sizes:
         started = time.perf_counter()
@@ -330,6 +396,12 @@ def main() -> int:
                 f"  {name:<15} {ms:9.1f} ms wall {cpu:9.1f} ms CPU {queries:3d} queries {status}",
                 flush=True,
             )
+        if args.instructions:
+            admin.get("/admin/")  # the session is in the database: the child reuses it
+            counted = count_instructions(pages, admin.cookies[settings.SESSION_COOKIE_NAME].value)
+            instructions[size] = counted
+            for name, count in counted.items():
+                print(f"  {name:<15} {count / 1e6:9.1f} M instructions a request", flush=True)
         withdrawals[size] = withdraw_to_404(admin_user)
         print(
             f"  withdraw → 404: {withdrawals[size][0]:.1f} ms, on request "
@@ -351,6 +423,13 @@ def main() -> int:
         + " | ".join(f"{withdrawals[s][0]:.1f} (req #{withdrawals[s][1]})" for s in sizes)
         + " | | |"
     )
+    if instructions:
+        print(f"\n| page (M instructions a request) | {header} | {last // first}× ÷ 1× |")
+        print("| --- | " + " | ".join("---:" for _ in sizes) + " | ---: |")
+        for name in instructions[first]:
+            cells = [f"{instructions[s][name] / 1e6:.1f}" for s in sizes]
+            ratio = instructions[last][name] / instructions[first][name]
+            print(f"| {name} | " + " | ".join(cells) + f" | {ratio:.2f} |")
     if tmp is not None:
         tmp.cleanup()
     return 0

@@ -24,17 +24,19 @@ import os
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache, wraps
 from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import QuerySet, Subquery
+from django.db import connection
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, quote_etag
 
 from articles.models import Article, ContentVersion
@@ -129,16 +131,55 @@ class ContentState:
         return max(0, min(ttl, math.floor(left)))
 
 
-def _query_state() -> ContentState | None:
-    published = Article.objects.published().order_by("-date").values("date")[:1]
-    scheduled = Article.objects.scheduled().order_by("date").values("date")[:1]
-    row = (
-        ContentVersion.objects.filter(pk=ROW)
-        .annotate(live=Subquery(published), upcoming=Subquery(scheduled))
-        .values_list("value", "changed_at", "live", "upcoming")
-        .first()
+@cache
+def _state_sql(vendor: str) -> str:
+    """The content state as one hand-written statement, built once per process from the
+    models' table and column names (`vendor` keys the cache: one statement per backend).
+
+    Why not the ORM: it runs on every reader request, page-cache hits and 304s included, and
+    compiling the equivalent queryset (two subqueries) cost ~30 times the query itself (about
+    1 ms of CPU against 0.03 ms of SQL). The conditions are published()'s and scheduled()'s
+    (released, and date up to / after now); tests/test_page_cache.py pins the result against
+    those querysets."""
+    quote = connection.ops.quote_name
+    article, version = Article._meta, ContentVersion._meta
+    table = quote(article.db_table)
+    date = quote(article.get_field("date").column)
+    released = quote(article.get_field("released").column)
+    value = quote(version.get_field("value").column)
+    changed_at = quote(version.get_field("changed_at").column)
+    pk = quote(version.pk.column)
+    # Names come from the models, values go as parameters.
+    edge = f"SELECT U0.{date} FROM {table} U0 WHERE (U0.{date} {{}} %s AND U0.{released})"  # noqa: S608
+    return (
+        f"SELECT {value}, {changed_at}, "  # noqa: S608
+        f"({edge.format('<=')} ORDER BY 1 DESC LIMIT 1), "
+        f"({edge.format('>')} ORDER BY 1 ASC LIMIT 1) "
+        f"FROM {quote(version.db_table)} WHERE {pk} = %s"
     )
-    return ContentState(*row) if row else None
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    """A datetime as the ORM would return it: aware, UTC. SQLite hands a subquery's column
+    back as text and a table column as a naive UTC datetime; PostgreSQL gives aware ones."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
+def _query_state() -> ContentState | None:
+    now = Article._meta.get_field("date").get_db_prep_value(timezone.now(), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_state_sql(connection.vendor), (now, now, ROW))
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    version, changed_at, live, upcoming = row
+    return ContentState(int(version), _aware(changed_at), _aware(live), _aware(upcoming))
 
 
 # The state of the request being answered by a `conditional` view, for code that has no

@@ -8,6 +8,7 @@ the admin refuse them on the way in; this is the last line for rows written any 
 
 from __future__ import annotations
 
+import io
 import re
 from html import escape
 from typing import Any
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article
 from articles.text import mathml_only
+from blog.cards import authors_by_article, slug_url, tags_by_article
 from blog.content import absolute_url, absolutize_html
 from blog.templatetags.cikk import site_name_value
 
@@ -39,13 +41,20 @@ def xml_safe(value: Any) -> Any:
 
 
 class XmlSafeFeed:
-    """Mixin for a feed generator: the feed's and every item's text go through xml_safe()."""
+    """Mixin for a feed generator: the feed's and every item's text go through xml_safe(), and
+    the document is written to memory first, then to the response in one piece (the XML writer
+    otherwise sends each of its ~900 small strings through HttpResponse.write's encoding)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*map(xml_safe, args), **{k: xml_safe(v) for k, v in kwargs.items()})
 
     def add_item(self, *args: Any, **kwargs: Any) -> None:
         super().add_item(*map(xml_safe, args), **{k: xml_safe(v) for k, v in kwargs.items()})
+
+    def write(self, outfile, encoding: str) -> None:
+        buffer = io.StringIO()
+        super().write(buffer, encoding)
+        outfile.write(buffer.getvalue())
 
 
 class RssWithContent(XmlSafeFeed, Rss201rev2Feed):
@@ -96,13 +105,18 @@ class LatestArticlesFeed(Feed):
         return absolute_url(reverse("blog:feed_rss"))
 
     def items(self):
-        return list(
+        items = list(
             Article.objects.published()
-            .with_authors()
-            .prefetch_related("tags")
             # The full HTML (content), not the Markdown source or the search text.
             .only("title", "slug", "description", "body_html", "date", "updated_at")[:FEED_SIZE]
         )
+        # Bylines and tags in one query each, kept on the items (the feed object itself is
+        # shared by every request).
+        ids = [item.pk for item in items]
+        authors, tags = authors_by_article(ids), tags_by_article(ids)
+        for item in items:
+            item.feed_authors, item.feed_tags = authors[item.pk], tags[item.pk]
+        return items
 
     def item_title(self, item: Article) -> str:
         return item.title
@@ -114,10 +128,10 @@ class LatestArticlesFeed(Feed):
         return escape(item.description, quote=False)
 
     def item_link(self, item: Article) -> str:
-        return absolute_url(item.get_absolute_url())
+        return absolute_url(slug_url("blog:article", item.slug))
 
     def item_guid(self, item: Article) -> str:
-        return absolute_url(item.get_absolute_url())
+        return self.item_link(item)
 
     def item_pubdate(self, item: Article):
         return item.date
@@ -126,13 +140,15 @@ class LatestArticlesFeed(Feed):
         return item.updated_at
 
     def item_categories(self, item: Article) -> list[str]:
-        return [tag.name for tag in item.tags.all()]
+        return [tag.name for tag in item.feed_tags]
 
     def item_extra_kwargs(self, item: Article) -> dict:
-        authors = item.author_list()
+        authors = item.feed_authors
         return {
             "authors": [a.name for a in authors],
-            "author_links": [(a.name, absolute_url(a.get_absolute_url())) for a in authors],
+            "author_links": [
+                (a.name, absolute_url(slug_url("blog:author", a.slug))) for a in authors
+            ],
             "content": absolutize_html(mathml_only(item.body_html)),  # MathML, no glyph spans
         }
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 
 from articles import sharing
 from articles.models import Article
+from blog.cards import meta, slug_url
 from blog.content import absolute_url, analyse_body
 from blog.views import _cover_url, _json_ld
 
@@ -41,7 +42,9 @@ def share_preview(request: HttpRequest, token: str) -> HttpResponse:
     context = {
         "article": article,
         "authors": authors,
+        "meta": meta(article, authors),
         "tags": tags,
+        "tag_links": [{"name": t.name, "url": slug_url("blog:tag", t.slug)} for t in tags],
         "toc": analyse_body(article.body_html).toc,
         "previous": None,
         "next": None,
@@ -51,5 +54,5 @@ def share_preview(request: HttpRequest, token: str) -> HttpResponse:
         "with_math": 'class="math' in article.body_html,
         "share_preview": True,
     }
-    context["json_ld_data"] = _json_ld(article, authors, context)
+    context["json_ld_data"] = _json_ld(article, context)
     return _private(render(request, "blog/article.html", context))

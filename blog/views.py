@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 
 from articles.models import Article, Author, Byline, Tag
 from blog.caching import cached_count, conditional
+from blog.cards import authors_by_article, cards, link, meta, slug_url, tags_by_article
 from blog.content import absolute_url, analyse_body
 from blog.search import (
     MAX_QUERY_LENGTH,
@@ -39,6 +40,15 @@ LIST_FIELDS = (
     "image_width",
     "image_height",
     "word_count",
+)
+# What the article page shows: not the Markdown source, the search texts or the stored
+# reports (tens of kB, and JSON to decode, per request).
+ARTICLE_FIELDS = (
+    *LIST_FIELDS,
+    "body_html",
+    "released",
+    "image_alt",
+    "updated_at",
 )
 # What a previous/next/related link needs.
 LINK_FIELDS = ("title", "slug", "date")
@@ -123,7 +133,8 @@ def canonical_for(path: str, page: ListPage) -> str:
 
 
 def _listing(queryset: QuerySet[Article]) -> QuerySet[Article]:
-    return queryset.with_authors().only(*LIST_FIELDS)
+    """A list page's rows; their bylines come with the cards (blog.cards.cards)."""
+    return queryset.only(*LIST_FIELDS)
 
 
 @require_safe
@@ -135,7 +146,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "blog/home.html",
         {
             "page": page,
-            "articles": page.object_list,
+            "cards": cards(page.object_list),
             "canonical": canonical_for(reverse("blog:home"), page),
         },
     )
@@ -154,9 +165,9 @@ def can_preview(request: HttpRequest) -> bool:
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     preview = can_preview(request)
     visible = Article.objects.all() if preview else Article.objects.published()
-    article = get_object_or_404(visible.with_authors().prefetch_related("tags"), slug=slug)
-    authors = article.author_list()
-    tags = list(article.tags.all())
+    article = get_object_or_404(visible.only(*ARTICLE_FIELDS), slug=slug)
+    authors = authors_by_article([article.pk])[article.pk]
+    tags = tags_by_article([article.pk])[article.pk]
     published = Article.objects.published().only(*LINK_FIELDS)
     # The date bounds repeat what the Q objects say, so that the database starts its index range
     # at this article's date instead of scanning from today (article_published_idx).
@@ -165,16 +176,18 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "article": article,
         "authors": authors,
+        "meta": meta(article, authors),
         "tags": tags,
         "toc": analyse_body(article.body_html).toc,
-        "previous": published.filter(older).order_by("-date", "-pk").first(),
-        "next": published.filter(newer).order_by("date", "pk").first(),
-        "related": _related(article, authors, tags),
-        "canonical": absolute_url(article.get_absolute_url()),
+        "tag_links": [{"name": t.name, "url": slug_url("blog:tag", t.slug)} for t in tags],
+        "previous": link(published.filter(older).order_by("-date", "-pk").first()),
+        "next": link(published.filter(newer).order_by("date", "pk").first()),
+        "related": [link(item) for item in _related(article, authors, tags)],
+        "canonical": absolute_url(slug_url("blog:article", article.slug)),
         "cover_url": _cover_url(article),
         "with_math": 'class="math' in article.body_html,
     }
-    context["json_ld_data"] = _json_ld(article, authors, context)
+    context["json_ld_data"] = _json_ld(article, context)
     response = render(request, "blog/article.html", context)
     if not article.is_public:
         add_never_cache_headers(response)
@@ -206,7 +219,7 @@ def _cover_url(article: Article) -> str:
     return absolute_url(data["src"]) if data else ""
 
 
-def _json_ld(article: Article, authors: list[Author], context: dict) -> dict:
+def _json_ld(article: Article, context: dict) -> dict:
     data = {
         "@context": "https://schema.org",
         "@type": "Article",
@@ -218,8 +231,8 @@ def _json_ld(article: Article, authors: list[Author], context: dict) -> dict:
         "mainEntityOfPage": context["canonical"],
         "url": context["canonical"],
         "author": [
-            {"@type": "Person", "name": a.name, "url": absolute_url(a.get_absolute_url())}
-            for a in authors
+            {"@type": "Person", "name": a["name"], "url": absolute_url(a["url"])}
+            for a in context["meta"]["authors"]
         ],
         "publisher": {"@type": "Organization", "name": site_name_value()},
     }
@@ -239,7 +252,7 @@ def _owner_page(request: HttpRequest, template: str, name: str, owner, match, em
     context = {
         name: owner,
         "page": page,
-        "articles": page.object_list,
+        "cards": cards(page.object_list),
         "canonical": canonical_for(owner.get_absolute_url(), page),
     }
     return render(request, template, context)
@@ -290,14 +303,14 @@ def search_view(request: HttpRequest) -> HttpResponse:
             raise Http404("Nincs ilyen oldal.")
         snippets = fts_snippets(query, ids, window.match)
         fields = LIST_FIELDS if connection.vendor == "sqlite" else (*LIST_FIELDS, "body_html")
-        by_pk = Article.objects.filter(pk__in=ids).with_authors().only(*fields).in_bulk(ids)
+        by_pk = Article.objects.filter(pk__in=ids).only(*fields).in_bulk(ids)
         articles = [by_pk[pk] for pk in ids if pk in by_pk]
         for article in articles:
             article.title_html = highlight(article.title, query.terms)
             article.snippet = snippets.get(article.pk) or snippet(article, query.terms)
         total = _Known(len(window.ids), PER_PAGE)
         page = ListPage(articles, number, total, more=start + PER_PAGE < len(window.ids))
-        context.update(page=page, articles=articles, more_than_window=window.more)
+        context.update(page=page, cards=cards(articles), more_than_window=window.more)
     return render(request, "blog/search.html", context)
 
 

@@ -147,3 +147,35 @@ def test_a_missing_page_is_not_cached(client):
     assert client.get("/cikk/nincs-ilyen/").status_code == 404
     publish("Most jelent meg", "nincs-ilyen")
     assert client.get("/cikk/nincs-ilyen/").status_code == 200
+
+
+def test_the_content_state_statement_agrees_with_published_and_scheduled():
+    """blog.caching reads the state with one hand-written statement (it runs on every reader
+    request): its live edge and next publication are exactly what published() and scheduled()
+    say, drafts never count, and the dates come back aware, as the ORM returns them."""
+    now = timezone.now()
+    publish("Régi", "regi", date=now - dt.timedelta(days=3))
+    newest = publish("Legújabb", "legujabb", date=now - dt.timedelta(minutes=5))
+    publish("Piszkozat később", "piszkozat-kesobb", date=now - dt.timedelta(minutes=1))
+    Article.objects.filter(slug="piszkozat-kesobb").update(released=False)
+    publish("Holnap", "holnap", date=now + dt.timedelta(days=1))
+    soonest = publish("Egy óra múlva", "egy-ora-mulva", date=now + dt.timedelta(hours=1))
+    Article.objects.create(
+        title="Jövő heti piszkozat",
+        slug="jovo-heti",
+        released=False,
+        date=now + dt.timedelta(minutes=1),
+    )
+    state = content_state()
+    row = ContentVersion.objects.get()
+    assert (state.version, state.changed_at) == (row.value, row.changed_at)
+    assert state.live == Article.objects.published().order_by("-date")[0].date == newest.date
+    assert state.upcoming == Article.objects.scheduled().order_by("date")[0].date == soonest.date
+    for stamp in (state.changed_at, state.live, state.upcoming):
+        assert stamp.utcoffset() == dt.timedelta(0)
+
+
+def test_the_content_state_of_an_empty_site_has_no_edges():
+    state = content_state()
+    assert state.live is None and state.upcoming is None
+    assert state.version == ContentVersion.objects.get().value

@@ -1,0 +1,94 @@
+"""List cards and meta lines prepared in Python (blog/cards.py): the same links, bylines and
+labels that reverse() and the templates gave, whatever the script prefix."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse, set_script_prefix
+
+from blog.cards import byline, reading_label, slug_url
+from tests.factories import make_article, make_author
+from tests.page_tree import parse
+
+BUDAPEST = ZoneInfo("Europe/Budapest")
+SLUGS = ["a", "megeri-nvidiaba-fektetni", "x_y-1", "2024", "-", "A-Z_09"]
+
+
+@pytest.mark.parametrize("name", ["blog:article", "blog:author", "blog:tag"])
+@pytest.mark.parametrize("prefix", ["/", "/magazin/"])
+def test_slug_url_is_what_reverse_gives(name, prefix):
+    set_script_prefix(prefix)
+    try:
+        for slug in SLUGS:
+            assert slug_url(name, slug) == reverse(name, kwargs={"slug": slug})
+        assert slug_url(name, "a").startswith(prefix)
+    finally:
+        set_script_prefix("/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("names", "text"),
+    [
+        ([], ""),
+        (["Egri Máté"], "Egri Máté"),
+        (["Egri Máté", "Kiss Anna"], "Egri Máté és Kiss Anna"),
+        (["Egri Máté", "Kiss Anna", "Tóth Béla"], "Egri Máté, Kiss Anna és Tóth Béla"),
+    ],
+)
+def test_byline_separators(names, text):
+    authors = [make_author(name) for name in names]
+    parts = byline(authors)
+    assert "".join(p["name"] + p["sep"] for p in parts) == text
+    assert [p["url"] for p in parts] == [a.get_absolute_url() for a in authors]
+
+
+@pytest.mark.parametrize(("words", "label"), [(0, "1 perc olvasás"), (201, "2 perc olvasás")])
+def test_reading_label(words, label):
+    assert reading_label(words) == label
+
+
+@pytest.mark.django_db
+def test_card_escapes_title_description_and_author_names(client):
+    make_article(
+        "<b>Cím</b> & társai",
+        description='Leírás <img src=x onerror="alert(1)">',
+        authors=["<script>Név</script>", "Kiss Anna", "Tóth Béla"],
+        date=datetime(2024, 12, 24, 9, 0, tzinfo=BUDAPEST),
+    )
+    response = client.get("/")
+    body = response.content.decode()
+    assert "<b>Cím</b>" not in body and "<img src=x" not in body and "<script>Név" not in body
+    card = parse(response.content).find("article", class_="card")
+    assert card.find("h2").text == "<b>Cím</b> & társai"
+    assert card.find("p", class_="card__description").text.startswith("Leírás <img")
+    byline_span = card.find("span", class_="byline")
+    assert byline_span.text == "<script>Név</script>, Kiss Anna és Tóth Béla"
+    assert card.find("time").attrs["datetime"] == "2024-12-24T09:00:00+01:00"
+
+
+@pytest.mark.django_db
+def test_article_meta_line_matches_the_cards(client):
+    article = make_article(
+        "Egy cikk",
+        authors=["Egri Máté", "Kiss Anna"],
+        date=datetime(2025, 3, 1, 23, 30, tzinfo=BUDAPEST),
+        body="szó " * 401,
+    )
+    page = parse(client.get(article.get_absolute_url()).content)
+    meta_line = page.find("p", class_="meta")
+    assert meta_line.find("span", class_="byline").text == "Egri Máté és Kiss Anna"
+    assert [a.attrs["href"] for a in meta_line.find_all("a")] == [
+        "/szerzo/egri-mate/",
+        "/szerzo/kiss-anna/",
+    ]
+    assert meta_line.find("time").text == "2025. március 1."
+    assert meta_line.find("span", class_="reading-time").text == "3 perc olvasás"
+
+
+def test_slug_url_follows_a_changed_urlconf(settings):
+    assert slug_url("blog:article", "a") == "/cikk/a/"
+    settings.ROOT_URLCONF = "tests.urls_moved"
+    assert slug_url("blog:article", "a") == reverse("blog:article", kwargs={"slug": "a"})
+    assert slug_url("blog:article", "a") == "/magazin/cikk/a/"
