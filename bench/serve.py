@@ -460,6 +460,9 @@ def withdraw_test(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument(
+        "--source", type=Path, default=None, help="the article (default: the seed, or content/)"
+    )
     parser.add_argument("--rounds", type=int, default=3, help="rounds of every target")
     parser.add_argument("--duration", type=int, default=2, help="seconds per wrk run")
     parser.add_argument("--warmup", type=int, default=1, help="seconds of warm-up per URL")
@@ -497,7 +500,7 @@ def main() -> int:
     if shutil.which("wrk") is None:
         print("wrk is not installed: apt-get install wrk", file=sys.stderr)
         return 2
-    source = SEED if SEED.exists() else sorted((ROOT / "content").glob("*.md"))[0]
+    source = args.source or (SEED if SEED.exists() else sorted((ROOT / "content").glob("*.md"))[0])
 
     workdir = Path(tempfile.mkdtemp(prefix="cikk-bench-serve-"))
     script = workdir / "report.lua"
