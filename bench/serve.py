@@ -1,6 +1,6 @@
 """Serving speed: Cikk's reader pages against the same bytes as a static file, interleaved.
 
-    .venv/bin/python bench/serve.py                  # page cache on and off, ~3 minutes
+    .venv/bin/python bench/serve.py                  # page cache on and off, ~4 minutes
     .venv/bin/python bench/serve.py --modes on       # one mode; --no-page-cache = --modes off
 
 What it does, all on 127.0.0.1 and in a temporary folder (no network):
@@ -463,7 +463,7 @@ def main() -> int:
     parser.add_argument(
         "--source", type=Path, default=None, help="the article (default: the seed, or content/)"
     )
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of every target")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of every target")
     parser.add_argument("--duration", type=int, default=2, help="seconds per wrk run")
     parser.add_argument("--warmup", type=int, default=1, help="seconds of warm-up per URL")
     parser.add_argument("--connections", type=int, default=64)
@@ -617,9 +617,14 @@ def main() -> int:
         )
         print(f"load average at the start: {load_average()} on {os.cpu_count()} cores")
         if args.warmup:
-            for server in servers.values():
+            # Page cache on: every worker stores every page. Off: a few requests per worker
+            # compile the templates; more connections would only leave a queue to drain.
+            for mode, server in servers.items():
+                concurrency = int(workers.split()[0]) * int(threads)
+                connections = args.connections if mode == "on" else concurrency
+                connections = max(connections, args.threads)
                 for _, path in [static, *targets]:
-                    wrk(server.base + path, args.warmup, args.connections, args.threads, script)
+                    wrk(server.base + path, args.warmup, connections, args.threads, script)
                     server.drain(args.drain_timeout)
 
         for round_number in range(args.rounds):
