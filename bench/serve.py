@@ -427,16 +427,20 @@ def withdraw_test(
         f"\nwithdraw: the editor's admin action (HTTP, {editor_server.mode} server) answered "
         f"302 in {1000 * (acted - started):.0f} ms; then the anonymous reader:"
     )
+    # First every server's next request (in turn, at once), then the follow-ups.
+    firsts = {}
     for mode, server in servers.items():
         attempts, first_404 = 0, None
         deadline = time.perf_counter() + args.withdraw_timeout
         while time.perf_counter() < deadline:
             attempts += 1
-            status, _ = fetch(server.base + url)
-            if status == 404:
+            if fetch(server.base + url)[0] == 404:
                 first_404 = time.perf_counter()
                 break
             time.sleep(0.05)
+        firsts[mode] = attempts, first_404
+    for mode, server in servers.items():
+        attempts, first_404 = firsts[mode]
         after = [fetch(server.base + url)[0] for _ in range(20)]
         _, home = fetch(server.base + "/")
         linked = url.encode() in home
