@@ -39,6 +39,7 @@ import http.cookiejar
 import json
 import os
 import re
+import runpy
 import secrets
 import shutil
 import signal
@@ -371,6 +372,19 @@ def measure(server: Server, path: str, args: argparse.Namespace, script: Path) -
     )
 
 
+def gunicorn_settings(env: dict[str, str]) -> dict:
+    """config/gunicorn.conf.py's values as a server started with `env` gets them."""
+    names = ("WEB_CONCURRENCY", "GUNICORN_THREADS")
+    saved = {k: os.environ.pop(k) for k in names if k in os.environ}
+    os.environ.update({k: env[k] for k in names if k in env})
+    try:
+        return runpy.run_path(str(ROOT / "config" / "gunicorn.conf.py"))
+    finally:
+        for name in names:
+            os.environ.pop(name, None)
+        os.environ.update(saved)
+
+
 def load_average() -> str:
     one, five, _ = os.getloadavg()
     return f"{one:.2f} (5 min {five:.2f})"
@@ -482,7 +496,10 @@ def main() -> int:
         help="which pages (default all)",
     )
     parser.add_argument(
-        "--workers", type=int, default=None, help="gunicorn workers (default: WEB_CONCURRENCY)"
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn workers (WEB_CONCURRENCY; default: config/gunicorn.conf.py's)",
     )
     parser.add_argument(
         "--server-threads",
@@ -610,13 +627,12 @@ def main() -> int:
                     file=sys.stderr,
                 )
 
-        workers = env.get("WEB_CONCURRENCY") or f"{2 * (os.cpu_count() or 1) + 1} (default)"
-        threads = env.get("GUNICORN_THREADS", "1")
+        conf = gunicorn_settings(env)
+        concurrency = conf["workers"] * conf["threads"]
         print(
             f"gunicorn per mode ({', '.join(f'{m} {s.base}' for m, s in servers.items())}): "
-            f"workers {workers}, threads {threads} "
-            f"({'gthread' if int(threads) > 1 else 'sync'}); wrk -t{args.threads} "
-            f"-c{args.connections} -d{args.duration}s, {args.rounds} rounds, "
+            f"{conf['workers']} {conf['worker_class']} workers x {conf['threads']} threads; "
+            f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s, {args.rounds} rounds, "
             f"{args.warmup} s warm-up per URL; each target between two static runs"
         )
         print(f"load average at the start: {load_average()} on {os.cpu_count()} cores")
@@ -624,7 +640,6 @@ def main() -> int:
             # Page cache on: every worker stores every page. Off: a few requests per worker
             # compile the templates; more connections would only leave a queue to drain.
             for mode, server in servers.items():
-                concurrency = int(workers.split()[0]) * int(threads)
                 connections = args.connections if mode == "on" else concurrency
                 connections = max(connections, args.threads)
                 for _, path in [static, *targets]:
