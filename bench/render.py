@@ -116,11 +116,13 @@ def main() -> int:
     print(f"{what}, {args.repeat} rounds, medians; load average {load}")
     print(f"full pipeline (render):     {full_ms:8.2f} ms per render")
     print(f"plain markdown.markdown():  {plain_ms:8.2f} ms per render")
+    if args.generated:  # the target is the seed's; these bodies are for the importer's sake
+        print(f"ratio: {ratio:.2f}x")
+        return 0
     verdict = "OK" if ratio <= TARGET_RATIO else "OVER"
     print(f"ratio: {ratio:.2f}x (target <= {TARGET_RATIO:.1f}x) {verdict}")
-    if not args.generated:
-        html = markdown.markdown(texts[0], extensions=["tables", "footnotes", "md_in_html"])
-        compare_sanitizers(html)
+    html = markdown.markdown(texts[0], extensions=["tables", "footnotes", "md_in_html"])
+    compare_sanitizers(html)
     return 0 if ratio <= TARGET_RATIO else 1
 
 
