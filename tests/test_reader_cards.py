@@ -125,3 +125,13 @@ def test_bylines_and_tags_of_a_page_keep_their_order_in_cards_pages_and_feeds(cl
     assert creators == ["Márta Mező", "Zsófia Zsámboki", "Ádám Antal"]
     categories = [part.split("</category>")[0] for part in item.split("<category>")[1:]]
     assert categories == ["Alfa", "Zéró"]
+
+
+@pytest.mark.parametrize("name", ["blog:home", "blog:feed_rss", "blog:feed_atom", "blog:search"])
+def test_site_url_is_what_reverse_gives_and_follows_the_urlconf(name, settings):
+    from blog.templatetags.cikk import site_url
+
+    assert site_url(name) == reverse(name)
+    settings.ROOT_URLCONF = "tests.urls_moved"
+    assert site_url(name) == reverse(name)
+    assert site_url(name).startswith("/magazin/")
