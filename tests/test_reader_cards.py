@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse, set_script_prefix
 
+from articles.models import Byline
 from blog.cards import byline, reading_label, slug_url
 from tests.factories import make_article, make_author
 from tests.page_tree import parse
@@ -92,3 +93,45 @@ def test_slug_url_follows_a_changed_urlconf(settings):
     settings.ROOT_URLCONF = "tests.urls_moved"
     assert slug_url("blog:article", "a") == reverse("blog:article", kwargs={"slug": "a"})
     assert slug_url("blog:article", "a") == "/magazin/cikk/a/"
+
+
+@pytest.mark.django_db
+def test_bylines_and_tags_of_a_page_keep_their_order_in_cards_pages_and_feeds(client):
+    """authors_by_article/tags_by_article replace prefetch_related: byline order is the
+    source's (position), not the name's or the id's; tags are by name, as Tag orders them."""
+    first = make_article(
+        "Első", authors=["Zsófia Zsámboki", "Ádám Antal", "Márta Mező"], tags=["Zéró", "Alfa"]
+    )
+    make_article("Második", authors=["Ádám Antal"], tags=[])
+    # An editor moved Márta to the front: position, not the byline's or author's id, decides.
+    positions = {"Márta Mező": 0, "Zsófia Zsámboki": 1, "Ádám Antal": 2}
+    for line in Byline.objects.filter(article=first).select_related("author"):
+        Byline.objects.filter(pk=line.pk).update(position=positions[line.author.name])
+    expected = "Márta Mező, Zsófia Zsámboki és Ádám Antal"
+    home = parse(client.get("/").content)
+    cards = {c.find("h2").text: c for c in home.find_all("article", class_="card")}
+    assert cards["Első"].find("span", class_="byline").text == expected
+    assert cards["Második"].find("span", class_="byline").text == "Ádám Antal"
+    page = parse(client.get(first.get_absolute_url()).content)
+    assert page.find("span", class_="byline").text == expected
+    assert [li.text for li in page.find("ul", class_="tag-list").find_all("li")] == [
+        "Alfa",
+        "Zéró",
+    ]
+    feed = client.get("/feed/rss/").content.decode()
+    item = feed[feed.index("<title>Első</title>") :]
+    item = item[: item.index("</item>")]
+    creators = [part.split("</dc:creator>")[0] for part in item.split("<dc:creator>")[1:]]
+    assert creators == ["Márta Mező", "Zsófia Zsámboki", "Ádám Antal"]
+    categories = [part.split("</category>")[0] for part in item.split("<category>")[1:]]
+    assert categories == ["Alfa", "Zéró"]
+
+
+@pytest.mark.parametrize("name", ["blog:home", "blog:feed_rss", "blog:feed_atom", "blog:search"])
+def test_site_url_is_what_reverse_gives_and_follows_the_urlconf(name, settings):
+    from blog.templatetags.cikk import site_url
+
+    assert site_url(name) == reverse(name)
+    settings.ROOT_URLCONF = "tests.urls_moved"
+    assert site_url(name) == reverse(name)
+    assert site_url(name).startswith("/magazin/")

@@ -49,6 +49,15 @@ def site_name() -> str:
     return site_name_value()
 
 
+@register.simple_tag
+def site_url(name: str) -> str:
+    """`{% url name %}` for the site's fixed URLs (home, feeds, search), reversed once per
+    process (blog.cards.fixed_url)."""
+    from blog.cards import fixed_url
+
+    return fixed_url(name)
+
+
 @register.filter
 def hu_date(value: datetime | date | None) -> str:
     """2024-12-24 → "2024. december 24." (aware datetimes shown in the site's time zone)."""
