@@ -553,9 +553,11 @@ def main() -> int:
         env["GUNICORN_THREADS"] = str(args.server_threads)
 
     def manage(*command: str) -> None:
-        subprocess.run(
-            [PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True
+        done = subprocess.run(
+            [PYTHON, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True
         )
+        if done.returncode:
+            raise SystemExit(f"manage.py {' '.join(command)} failed:\n{done.stderr[-3000:]}")
 
     servers: dict[str, Server] = {}
     series: list[Series] = []
@@ -578,10 +580,11 @@ def main() -> int:
             ],
             cwd=ROOT,
             env=env,
-            check=True,
             capture_output=True,
             text=True,
         )
+        if populated.returncode:
+            raise SystemExit(f"populating the database failed:\n{populated.stderr[-3000:]}")
         info = json.loads(populated.stdout.strip().splitlines()[-1])
         print(
             f"{args.articles} articles from {Path(info['source']).name} "
