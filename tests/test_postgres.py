@@ -200,7 +200,9 @@ def test_a_rare_word_is_found_through_the_gin_index_not_by_walking_the_archive()
     assert "article_search_gin" in plan, plan
     assert "Backward" not in plan, plan  # the archive is not walked newest first
 
-    common = ranked_window(parse_query("chipek"), size=10)
+    with CaptureQueriesContext(connection) as queries:
+        common = ranked_window(parse_query("chipek"), size=10)
+    assert "COALESCE" in queries.captured_queries[-1]["sql"]  # walked, not ranked in full
     assert common.more and len(common.ids) == 10
     # The newest ten (equal ranks), not any ten.
     newest = Article.objects.filter(released=True).order_by("-pk").values_list("pk", flat=True)
