@@ -6,6 +6,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from articles.models import Article, Byline
+from articles.render_limits import RenderRefused, render_bounded
 from articles.renditions import make_renditions, missing_renditions
 
 
@@ -15,9 +16,20 @@ def derive_on_raw_save(sender, instance: Article, raw: bool = False, **kwargs) -
     and revisions keep only what authors write (Article.NOT_IN_REVISIONS): derive the HTML,
     texts, report and findings from the restored text here, before the row is written, so no
     revert (the admin's preview and save, Revision.revert() in code) leaves them empty or
-    stale. A raw save whose derived fields match its body (a full fixture) renders nothing."""
-    if raw and instance.derived_missing():
-        instance.derive_all()
+    stale. A raw save whose derived fields match its body (a full fixture) renders nothing.
+
+    Rendered as the admin renders (articles.render_limits.render_bounded, under its time
+    limit): a text today's renderer refuses is restored without HTML, and the revert's form
+    then names the reason, as for any edit."""
+    if not raw or not instance.derived_missing():
+        return
+    body = instance.body or ""
+    try:
+        rendered = render_bounded(body)
+    except RenderRefused:
+        return
+    instance.use_rendered(body, rendered)
+    instance.derive_all()
 
 
 @receiver(post_save, sender=Article, dispatch_uid="articles.cover_renditions")

@@ -144,3 +144,24 @@ def test_reverting_an_import_restores_the_text_and_derives_the_rest(tmp_path):
     assert article.description_key == description_key("Rövid leírás.")  # its index key too
     # What a reader's search finds: the full-text index follows plain_text (trigger).
     assert Article.objects.filter(plain_text__contains="félkövér").count() == 1
+
+
+def test_a_revert_to_a_text_the_renderer_now_refuses_restores_it_without_html(
+    tmp_path, monkeypatch
+):
+    """Rendered under the admin's limits: a refused text is restored (nothing is lost), with
+    empty HTML, and the revert raises nothing (its form then says why the text is refused)."""
+    import articles.signals
+    from articles.render_limits import RenderRefused
+
+    article, body = _imported_twice(tmp_path)
+
+    def refuse(text: str, timeout: float | None = None):
+        raise RenderRefused("brackets", 1, "test")
+
+    monkeypatch.setattr(articles.signals, "render_bounded", refuse)
+    versions(article)[0].revision.revert(delete=True)
+
+    article.refresh_from_db()
+    assert article.body == body
+    assert article.body_html == "" and article.render_report == {}
