@@ -201,10 +201,12 @@ class Article(models.Model):
         verbose_name_plural = _("cikkek")
         indexes = [
             # Covers published() (date <= now AND released) in date order and the readers'
-            # validators (max updated_at/date, count) without reading rows: on SQLite, date and
-            # updated_at sit after the large body columns (overflow pages).
+            # validators (max updated_at/date, count) and the sitemap's pages (slug, last
+            # change) without reading rows: on SQLite, these columns sit after the large body
+            # columns (overflow pages).
             models.Index(
-                fields=["date", "id", "released", "updated_at"], name="article_published_idx"
+                fields=["date", "id", "released", "updated_at", "content_changed_at", "slug"],
+                name="article_published_idx",
             ),
             models.Index(fields=["source_path"], name="article_source_idx"),
             models.Index(fields=["description_key"], name="article_description_idx"),
