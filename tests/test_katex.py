@@ -98,9 +98,9 @@ def test_a_formula_cannot_define_macros_for_the_next_one(setter):
     ],
 )
 def test_untrusted_commands_are_errors_and_never_markup(setter, tex):
-    started = time.perf_counter()
+    started = time.process_time()
     out = setter.typeset(tex, display=False)
-    assert time.perf_counter() - started < 1
+    assert time.process_time() - started < 1
     assert out.html == ""
     command = tex[: tex.index("{")]
     assert out.error == (
@@ -137,9 +137,9 @@ def test_huge_rule_is_capped_at_max_size(setter):
 
 
 def test_macro_loop_stops_at_max_expand_quickly(setter):
-    started = time.perf_counter()
+    started = time.process_time()
     out = setter.typeset(r"\def\a{\a\a}\a", display=False)
-    assert time.perf_counter() - started < 1
+    assert time.process_time() - started < 1
     assert out.html == ""
     assert out.error.startswith("KaTeX parse error: Too many expansions")
 
