@@ -717,17 +717,6 @@ def store_findings(article: Article, rendered: Rendered | None = None) -> list[F
     return findings
 
 
-# The Article fields store_findings() / apply_findings() set.
-STORED_FIELDS = (
-    "findings",
-    "finding_errors",
-    "finding_warnings",
-    "description_key",
-    "description_head",
-    "description_tail",
-)
-
-
 def apply_findings(article: Article, findings: list[Finding]) -> None:
     """Set the stored-findings fields of `article` (the caller writes the row)."""
     article.findings = [
@@ -744,7 +733,7 @@ def write_findings(article: Article, findings: list[Finding]) -> None:
     article's own row (admin inlines, the importer), so what save() stored may predate them."""
     apply_findings(article, findings)
     type(article).objects.filter(pk=article.pk).update(
-        **{name: getattr(article, name) for name in STORED_FIELDS}
+        **{name: getattr(article, name) for name in article.FINDINGS_FIELDS}
     )
 
 

@@ -307,14 +307,9 @@ class Article(models.Model):
         unless self.body is still `body`."""
         self._prerendered = (body, rendered)
 
-    # What render_body() derives from title, description and body (rerender_articles writes these).
-    RENDERED_FIELDS = ("body_html", "search_text", "plain_text", "word_count", "render_report")
-    # Left out of revisions (django-reversion, registered in articles.admin): all derived from
-    # the fields an author writes, by save(), and together 5-10× the size of the Markdown (the
-    # KaTeX HTML, two plain texts, the report). Serialising them was most of the cost of a
-    # revision. A revert writes the row with a raw save; articles.signals derives them again.
-    NOT_IN_REVISIONS = (
-        *RENDERED_FIELDS,
+    # What the editorial checks store with the row (articles.checks.store_findings /
+    # apply_findings), so the admin list reads them instead of checking every article.
+    FINDINGS_FIELDS = (
         "findings",
         "finding_errors",
         "finding_warnings",
@@ -322,6 +317,13 @@ class Article(models.Model):
         "description_head",
         "description_tail",
     )
+    # What render_body() derives from title, description and body (rerender_articles writes these).
+    RENDERED_FIELDS = ("body_html", "search_text", "plain_text", "word_count", "render_report")
+    # Left out of revisions (django-reversion, registered in articles.admin): all derived from
+    # the fields an author writes, by save(), and together 5-10× the size of the Markdown (the
+    # KaTeX HTML, two plain texts, the report). Serialising them was most of the cost of a
+    # revision. A revert writes the row with a raw save; articles.signals derives them again.
+    NOT_IN_REVISIONS = (*RENDERED_FIELDS, *FINDINGS_FIELDS)
 
     def derived_missing(self) -> bool:
         """True when the rendered fields are not those of this body and the current renderer:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from articles.checks import STORED_FIELDS, store_findings
+from articles.checks import store_findings
 from articles.models import Article
 
 # Below this many articles a progress line is just noise.
@@ -36,7 +36,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         verbosity: int = options["verbosity"]
         dry_run: bool = options["dry_run"]
-        fields = (*Article.RENDERED_FIELDS, *STORED_FIELDS)
+        fields = (*Article.RENDERED_FIELDS, *Article.FINDINGS_FIELDS)
         articles = Article.objects.order_by("pk")
         if options["slugs"]:
             articles = articles.filter(slug__in=options["slugs"])
