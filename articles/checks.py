@@ -175,8 +175,8 @@ def _description_matches(keys: list[str]) -> set[int]:
 
     One query, answered from the digest indexes alone (no table row: on SQLite a row's later
     columns sit behind its body's overflow pages). Reading the full
-    rows of every article sharing a description cost ~85 µs each, per check: an import of
-    files sharing five descriptions grew quadratically."""
+    rows of every article sharing a description made each check grow with their number, and an
+    import of files sharing a few descriptions quadratic."""
     from django.db.models import IntegerField, Value
 
     from articles.models import Article

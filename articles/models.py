@@ -51,7 +51,7 @@ class BodyDerived:
             rendered=rendered,
             report=report(rendered),
             # The renderer's own plain text, the same as plain_text_of(body_html) (the srcsets
-            # added on save carry no text): not a second pass over ~100 KB of KaTeX HTML.
+            # added on save carry no text): not a second pass over the (KaTeX-heavy) HTML.
             plain_text=normal_plain_text(rendered.text),
             folded_text=fold_accents(rendered.text).lower(),
         )
@@ -319,10 +319,10 @@ class Article(models.Model):
     )
     # What render_body() derives from title, description and body (rerender_articles writes these).
     RENDERED_FIELDS = ("body_html", "search_text", "plain_text", "word_count", "render_report")
-    # Left out of revisions (django-reversion, registered in articles.admin): all derived from
-    # the fields an author writes, by save(), and together 5-10× the size of the Markdown (the
-    # KaTeX HTML, two plain texts, the report). Serialising them was most of the cost of a
-    # revision. A revert writes the row with a raw save; articles.signals derives them again.
+    # Left out of revisions (django-reversion, registered in articles.admin): all derived from the
+    # fields an author writes, by save(), and together several times the size of the Markdown (the
+    # KaTeX HTML, two plain texts, the report). Serialising them was most of the cost of a revision.
+    # A revert writes the row with a raw save; articles.signals derives them again.
     NOT_IN_REVISIONS = (*RENDERED_FIELDS, *FINDINGS_FIELDS)
 
     def derived_missing(self) -> bool:

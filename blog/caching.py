@@ -137,8 +137,8 @@ def _state_sql(vendor: str) -> str:
     models' table and column names (`vendor` keys the cache: one statement per backend).
 
     Why not the ORM: it runs on every reader request, page-cache hits and 304s included, and
-    compiling the equivalent queryset (two subqueries) cost ~30 times the query itself (about
-    1 ms of CPU against 0.03 ms of SQL). The conditions are published()'s and scheduled()'s
+    compiling the equivalent queryset (two subqueries) costs far more CPU than running it
+    (bench/README.md, Serving). The conditions are published()'s and scheduled()'s
     (released, and date up to / after now); tests/test_page_cache.py pins the result against
     those querysets."""
     quote = connection.ops.quote_name

@@ -2,8 +2,8 @@
 
 Why: a reader page's CPU was nearly all Django template work per card (three nested includes,
 an inclusion tag, a `{% blocktranslate count %}`, two filters, a `reverse()` per link, and
-attribute look-ups on model instances that miss and call `dir()`): about 0.8 ms a card, 8 ms of
-a 10-card page. Here each value is computed once, with one `reverse()` per URL name per
+attribute look-ups on model instances that miss and call `dir()`; figures in bench/README.md,
+Scale). Here each value is computed once, with one `reverse()` per URL name per
 process (`slug_url`), and the templates (`blog/_card.html`, `blog/_meta_line.html`) only place
 ready strings: dict look-ups, the cheapest thing a Django template does. Everything stays
 escaped by the template, except the search highlights, which blog.search escapes itself.
@@ -40,7 +40,7 @@ def _fixed_url(name: str, script_prefix: str) -> str:
 
 def fixed_url(name: str) -> str:
     """`reverse(name)` for a URL without arguments (home, feeds, search), once per process and
-    script prefix: `{% url %}` cost ~80 µs a tag, six of them on every page."""
+    script prefix: `{% url %}` resolves on every use, six of them on every page."""
     return _fixed_url(name, get_script_prefix())
 
 

@@ -180,7 +180,7 @@ _PG_WINDOW = (
 )
 # Many matches: the key walked newest first. The match is wrapped (COALESCE) so the GIN index
 # cannot answer it: the planner's guess for several common prefixes is a few dozen rows, and it
-# would rank every one of 100,000 matches before taking the newest (~120 ms).
+# would otherwise rank every match in the archive before taking the newest.
 _PG_DENSE = (
     "SELECT id, ts_rank(search_vector, to_tsquery(%s::regconfig, %s)), date "
     "FROM articles_article "
@@ -192,14 +192,14 @@ _PG_DENSE = (
 def _postgresql_window(query: Query, size: int, now: datetime) -> list[tuple[int, float, str]]:
     """PostgreSQL: the newest `size` + 1 published matches, bounded both ways.
 
-    Walking the primary key newest first (what `ORDER BY id DESC LIMIT` makes the planner
-    choose) finds a common word's matches at once but reads the whole archive for a rare
-    one (~2 s at 100,000 articles). So the matches are first counted through the GIN index,
-    up to about sqrt(size x articles): up to that many, they are read from the index and
-    sorted (the materialized CTE keeps the planner from walking the key); more, and the walk
-    meets `size` of them within about as many rows (the match wrapped so that the planner,
-    which guesses a few dozen rows for several common prefixes, cannot rank them all).
-    Two queries, each bounded whatever the archive's size."""
+    Walking the primary key newest first (what `ORDER BY id DESC LIMIT` makes the planner choose)
+    finds a common word's matches at once but reads the whole archive for a rare one (figures in
+    bench/README.md, PostgreSQL search). So the matches are first counted through the GIN index, up
+    to about sqrt(size x articles): up to that many, they are read from the index and sorted (the
+    materialized CTE keeps the planner from walking the key); more, and the walk meets `size` of
+    them within about as many rows (the match wrapped so that the planner, which guesses a few dozen
+    rows for several common prefixes, cannot rank them all). Two queries, each bounded whatever the
+    archive's size."""
     raw = tsquery(query.terms)
     with connection.cursor() as cursor:
         cursor.execute(_PG_DENSE_TEST, (SEARCH_CONFIG, raw, size))

@@ -8,17 +8,14 @@ import os
 
 wsgi_app = "config.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# Threaded workers (gthread), cores + 1 processes of 2 threads each by default. Why not the
-# classic 2 x cores + 1 sync workers: a sync worker answers one request per connection and then
-# closes it, so nginx's upstream keep-alive (docs/deploy.md) is wasted and every request pays a
-# new connection (accept, parse, close); gthread keeps the connection. bench/serve.py, 2 cores,
-# 64 connections, side by side with the static file: per request the workers spent 1.0-1.1 ms
-# CPU on the static file and 4.7 ms on a page-cache hit with 3 x 2 threads, against 1.7 and
-# 8.5 ms with 5 sync workers, and answered 3 times as many requests; uncached pages cost the
-# same CPU either way (33-41 ms, the GIL allows no more than one Python thread a process at a
-# time, hence only 2 threads). Note: with threads the worker timeout below no longer kills a
-# request that hangs (the main thread keeps the worker alive); renders are bounded by
-# CIKK_RENDER_TIMEOUT on their own. GUNICORN_THREADS=1 gives the sync worker back.
+# Threaded workers (gthread), cores + 1 processes of 2 threads each by default. Why not the classic
+# 2 x cores + 1 sync workers: a sync worker answers one request per connection and then closes it,
+# so nginx's upstream keep-alive (docs/deploy.md) is wasted and every request pays a new connection
+# (accept, parse, close); gthread keeps the connection. Static files and page-cache hits cost less
+# CPU per request this way and uncached pages the same (bench/README.md, Serving); the GIL runs one
+# Python thread of a process at a time, hence only 2 threads. Note: with threads the worker timeout
+# below no longer kills a request that hangs (the main thread keeps the worker alive); renders are
+# bounded by CIKK_RENDER_TIMEOUT on their own. GUNICORN_THREADS=1 gives the sync worker back.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 worker_class = "gthread" if threads > 1 else "sync"

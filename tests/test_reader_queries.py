@@ -202,7 +202,7 @@ def test_public_queries_are_answered_from_the_covering_index(client):
 @pytest.mark.django_db
 def test_a_sitemap_page_is_read_from_the_covering_index_alone(client):
     """Slug and last change are in article_published_idx: a page of 10,000 URLs reads no row
-    (reading them behind the body's overflow pages was half of its ~200 ms at 10,000)."""
+    (reading them behind the body's overflow pages was half of its time)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

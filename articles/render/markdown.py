@@ -104,13 +104,12 @@ _TREE_TRIGGERS: dict[str, tuple[str, ...] | None] = {
 class _Selection:
     """Only the processors that can match in this document are tried.
 
-    Python-Markdown tries every registered inline pattern on every text node (a Python call
-    and a regex search each), and every block processor on every block: on a seed-sized
-    article ~1,900 inline tries, most for patterns whose first character is nowhere in the
-    text (no backtick, no link, no footnote, no `~~`). Through the registry's public
-    register/deregister, each document gets the processors its text can trigger, in their
-    usual order; the others are left out. If the registry holds a processor the table does
-    not know, all stay, always."""
+    Python-Markdown tries every registered inline pattern on every text node (a Python call and a
+    regex search each), and every block processor on every block: most of those tries are for
+    patterns whose first character is nowhere in the text (no backtick, no link, no footnote, no
+    `~~`). Through the registry's public register/deregister, each document gets the processors its
+    text can trigger, in their usual order; the others are left out. If the registry holds a
+    processor the table does not know, all stay, always."""
 
     def __init__(self, registry: Registry, triggers: dict[str, tuple[str, ...] | None]) -> None:
         self.registry = registry
@@ -197,7 +196,8 @@ class _HeadingsTreeprocessor(Treeprocessor):
 
     Replaces Python-Markdown's toc extension, which also builds and serializes a table of
     contents for its `[TOC]` marker: the magazine does not use that (the reader page makes
-    its own from these headings), and it cost ~1.5 ms per seed-sized article. The ids, names
+    its own from these headings), and that work was a measurable share of a render (figures in
+    bench/README.md, Rendering). The ids, names
     and their de-duplication are the same as toc's (its public helpers are used for headings
     with markup inside). Also notes the ids of headings that open an empty section: nothing
     but the next heading of the same or a higher level (or the end) after them; raw HTML (a
@@ -262,7 +262,7 @@ _NOT_TILDE = re.compile(NOT_TILDE)
 class _StrikeProcessor(InlineProcessor):
     """`~~text~~` → `<del>`, exactly as pymdownx.tilde (smart delete, no subscript) reads it,
     with one inline pattern instead of its two: Python-Markdown tries every inline pattern on
-    every text node, so each costs ~0.3 ms on a seed-sized article. tilde first turns a run of
+    every text node, so each pattern costs on every article. tilde first turns a run of
     `~` between spaces into text (its `not_tilde` pattern); here such runs are masked for the
     match instead, which finds the same delimiters."""
 
