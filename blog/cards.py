@@ -60,6 +60,14 @@ def slug_url(name: str, slug: str) -> str:
     return f"{head}{slug}{tail}"
 
 
+def _by_article(ids: list[int], rows, model: type[Author] | type[Tag]) -> dict[int, list[Any]]:
+    """(article id, pk, name, slug) rows as partial `model` objects per article, in row order."""
+    found: dict[int, list[Any]] = {pk: [] for pk in ids}
+    for article_id, pk, name, slug in rows:
+        found[article_id].append(model(pk=pk, name=name, slug=slug))
+    return found
+
+
 def authors_by_article(ids: list[int]) -> dict[int, list[Author]]:
     """The bylines of a page of articles in one query, in byline order (what
     `with_authors()` gives, without the prefetch machinery's per-instance work: it was half
@@ -69,10 +77,7 @@ def authors_by_article(ids: list[int]) -> dict[int, list[Author]]:
         .order_by("article_id", "position", "pk")
         .values_list("article_id", "author_id", "author__name", "author__slug")
     )
-    found: dict[int, list[Author]] = {pk: [] for pk in ids}
-    for article_id, author_id, name, slug in rows:
-        found[article_id].append(Author(pk=author_id, name=name, slug=slug))
-    return found
+    return _by_article(ids, rows, Author)
 
 
 def tags_by_article(ids: list[int]) -> dict[int, list[Tag]]:
@@ -82,10 +87,7 @@ def tags_by_article(ids: list[int]) -> dict[int, list[Tag]]:
         .order_by("article_id", "tag__name", "tag_id")
         .values_list("article_id", "tag_id", "tag__name", "tag__slug")
     )
-    found: dict[int, list[Tag]] = {pk: [] for pk in ids}
-    for article_id, tag_id, name, slug in rows:
-        found[article_id].append(Tag(pk=tag_id, name=name, slug=slug))
-    return found
+    return _by_article(ids, rows, Tag)
 
 
 def reading_label(words: int) -> str:
