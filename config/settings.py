@@ -170,7 +170,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # gthread workers are not killed by gunicorn's timeout while a thread waits on the database,
+    # so the server bounds every statement itself. 0 switches it off (e.g. for a long migration).
+    STATEMENT_TIMEOUT = env_int("DATABASE_STATEMENT_TIMEOUT", 30)
+    if STATEMENT_TIMEOUT < 0:
+        raise ImproperlyConfigured("DATABASE_STATEMENT_TIMEOUT must be 0 (off) or seconds > 0")
+    if STATEMENT_TIMEOUT:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+            f"-c statement_timeout={STATEMENT_TIMEOUT * 1000}"
+        )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite as a real server database: WAL lets readers (several gunicorn workers) read while
     # one writer commits; synchronous=NORMAL is durable in WAL mode and skips an fsync per
     # commit (the importer commits once per file); IMMEDIATE transactions take the write lock

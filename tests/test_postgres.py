@@ -29,6 +29,11 @@ def test_the_server_is_postgresql_15_or_newer():
     assert connection.pg_version >= 150000
 
 
+def test_every_statement_has_a_time_limit():
+    """A query stuck in a gthread worker is cancelled by the server, not left running."""
+    assert scalar("SHOW statement_timeout") == "30s"
+
+
 def test_the_unaccent_extension_is_installed():
     assert scalar("SELECT count(*) FROM pg_extension WHERE extname = 'unaccent'") == 1
     assert scalar("SELECT unaccent('Árvíztűrő tükörfúrógép')") == "Arvizturo tukorfurogep"

@@ -27,7 +27,7 @@ PRODUCTION = {
     "DJANGO_ALLOWED_HOSTS": "example.com",
 }
 # Everything a developer's shell or CI may have set that would change what is tested here.
-SCRUBBED_PREFIXES = ("DJANGO_", "CIKK_", "AWS_", "DATABASE_URL", "CACHE_URL", "STATIC_ROOT")
+SCRUBBED_PREFIXES = ("DJANGO_", "CIKK_", "AWS_", "DATABASE_", "CACHE_URL", "STATIC_ROOT")
 
 
 def run(args: list[str], **env: str) -> subprocess.CompletedProcess:
@@ -168,6 +168,23 @@ def test_cache_and_database_come_from_urls():
         "cikk",
         "cikk",
     )
+
+
+def test_postgresql_statements_are_bounded_by_default():
+    url = "postgres://cikk:titok@db.internal:5432/cikk"
+
+    def options(**env: str) -> dict:
+        values = settings_in(["DATABASES"], **PRODUCTION, DATABASE_URL=url, **env)
+        return values["DATABASES"]["default"].get("OPTIONS", {})
+
+    assert options()["options"] == "-c statement_timeout=30000"
+    assert options(DATABASE_STATEMENT_TIMEOUT="5")["options"] == "-c statement_timeout=5000"
+    assert "options" not in options(DATABASE_STATEMENT_TIMEOUT="0")
+    result = run(
+        ["manage.py", "check"], **PRODUCTION, DATABASE_URL=url, DATABASE_STATEMENT_TIMEOUT="-1"
+    )
+    assert result.returncode != 0
+    assert "DATABASE_STATEMENT_TIMEOUT" in result.stderr
 
 
 def test_a_bad_cache_url_stops_the_start():
