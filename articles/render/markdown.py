@@ -16,6 +16,7 @@ import re
 import threading
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import markdown
@@ -26,7 +27,7 @@ from markdown.extensions.footnotes import FootnoteExtension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
-from markdown.util import Registry
+from markdown.util import INLINE_PLACEHOLDER_PREFIX, AtomicString, Registry
 from pymdownx.tilde import NOT_TILDE, SMART_DEL
 
 from articles.render.math import MathSlots
@@ -89,6 +90,7 @@ _BLOCK_TRIGGERS: dict[str, tuple[str, ...] | None] = {
 # unescape pass restores backslash escapes (made only by the escape and backtick patterns),
 # the footnote ones add and check footnotes.
 _TREE_TRIGGERS: dict[str, tuple[str, ...] | None] = {
+    "cikk_inline_gate": None,
     "inline": None,
     "prettify": None,
     "unescape": ("\\",),
@@ -140,6 +142,55 @@ class _Selection:
                 registry.deregister(name)
 
 
+class _InlineGate(Treeprocessor):
+    """Text in which none of the document's inline patterns can match skips the inline pass.
+
+    Python-Markdown's inline pass tries every pattern of the document on every text node (a
+    Python call and a regex search each), yet most nodes of an article (a table cell, a heading,
+    a paragraph without a link or emphasis) hold no character any of them needs (the same
+    `_INLINE_TRIGGERS` as for _Selection). Such a text is marked `AtomicString`, Python-Markdown's
+    public "do not process" string, which the pass leaves exactly as it is: with no pattern
+    matching and no inline placeholder in it, the pass would have returned it unchanged. When a
+    pattern the table does not know is registered, nothing is marked."""
+
+    def __init__(self, md: markdown.Markdown) -> None:
+        super().__init__(md)
+        self.gate: re.Pattern[str] | None = None
+
+    def select(self, registry: Registry) -> None:
+        """Set the gate for the inline patterns registered for this document."""
+        names = [name for name in _INLINE_TRIGGERS if name in registry]
+        if len(names) != len(registry):
+            self.gate = None  # a pattern we cannot judge: every text goes through the pass
+            return
+        needed = {INLINE_PLACEHOLDER_PREFIX}
+        for name in names:
+            triggers = _INLINE_TRIGGERS[name]
+            if triggers is None:
+                self.gate = None
+                return
+            needed.update(triggers)
+        self.gate = _trigger_pattern(frozenset(needed))
+
+    def run(self, root: etree.Element) -> None:
+        gate = self.gate
+        if gate is None:
+            return
+        search = gate.search
+        for element in root.iter():
+            text = element.text
+            if text and type(text) is str and not search(text):
+                element.text = AtomicString(text)
+            tail = element.tail
+            if tail and type(tail) is str and not search(tail):
+                element.tail = AtomicString(tail)
+
+
+@lru_cache(maxsize=64)
+def _trigger_pattern(triggers: frozenset[str]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(trigger) for trigger in sorted(triggers)))
+
+
 class _SourcePreprocessor(Preprocessor):
     """articles.render.preprocess on the normalised source; formulas go to the slots. Then
     the inline patterns and block processors are chosen for the preprocessed text."""
@@ -149,6 +200,7 @@ class _SourcePreprocessor(Preprocessor):
         self.slots = MathSlots()
         self.result = Preprocessed(text="")
         self.selections: list[_Selection] = []
+        self.gate: _InlineGate | None = None
 
     def run(self, lines: list[str]) -> list[str]:
         store = self.md.htmlStash.store
@@ -159,6 +211,8 @@ class _SourcePreprocessor(Preprocessor):
         self.result = preprocess("\n".join(lines), math)
         for selection in self.selections:
             selection.select(self.result.text)
+        if self.gate is not None:
+            self.gate.select(self.md.inlinePatterns)
         return self.result.text.split("\n")
 
 
@@ -298,6 +352,9 @@ class _CikkExtension(Extension):
         # Where toc ran: after attr_list (8, author ids) and prettify (10).
         md.treeprocessors.register(self.headings, "cikk_headings", 5)
         md.treeprocessors.register(_TableTreeprocessor(md), "cikk_tables", 4)
+        # Right before the inline pass (20), after everything that adds text for it.
+        self.source.gate = _InlineGate(md)
+        md.treeprocessors.register(self.source.gate, "cikk_inline_gate", 21)
         # Last in the extension list: every other processor is registered by now.
         self.source.selections = [
             _Selection(md.inlinePatterns, _INLINE_TRIGGERS),

@@ -1,0 +1,84 @@
+"""The renderer's shortcuts give exactly what the long way gives.
+
+Each cheaper path in the render workers' work (the inline gate, the report built by hand, the
+accent folding by replacement) is checked here against the plain way on the magazine's own
+texts and on inputs made to hit its edges."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import frontmatter
+import pytest
+
+from articles.render import markdown as render_markdown
+from articles.render import render
+
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+
+# Every inline construct, alone in a node and among others: a table cell, a heading, list
+# items, a footnote, raw HTML, math slots next to emphasis.
+EDGES = [
+    "Csak szöveg, semmi jelölés.",
+    "# Cím *kiemelve*\n\n## Sima cím\n\nBekezdés [link](/a/) és `kód`.",
+    "| a | *b* | `c` |\n|---|---|---|\n| 1 | [x](/y) | 3 &amp; 4 |\n| sima | cella | itt |",
+    "- egy\n- **kettő**\n- három  \n  sortöréssel\n\n1. a\n2. _b_",
+    "Szöveg[^1] és még[^2].\n\n[^1]: Első *láb*.\n[^2]: Második.",
+    "<div class=\"custom-text-box\">\n<h2>Doboz</h2>\n<p>Benne *nem* Markdown.</p>\n</div>\n\nUtána *igen*.",
+    "Képlet $$x_1 * y_2$$ és *kiemelés* $$a_b$$ után.\n\n$$\n\\sum_i x_i\n$$\n\nVége.",
+    "a\\*b\\* és <https://x.hu> meg <a@b.hu>, ~~áthúzva~~ és x < y > z.",
+    "[ref][r] és [r]\n\n[r]: /r/ \"Cím\"\n\n![kép](/k.png) ![ref kép][r]",
+    "```python\nprint('*nem*')\n```\n\n    behúzott *kód*\n\nSzöveg {: .osztaly}",
+    "> idézet *benne*\n> sima sor\n\n***\n\nVége.",
+]
+
+
+def _texts(seed_text: str) -> list[str]:
+    texts = [frontmatter.loads(seed_text).content]
+    texts += [frontmatter.loads(p.read_text(encoding="utf-8")).content for p in CONTENT.glob("*.md")]
+    texts.append("\n\n".join(texts))
+    return texts + EDGES
+
+
+def test_inline_gate_changes_no_output(seed_text, monkeypatch):
+    """Text the gate marks as needing no inline pass is exactly what the pass would give."""
+    texts = _texts(seed_text)
+    gated = [render(text) for text in texts]
+    monkeypatch.setattr(render_markdown._InlineGate, "run", lambda self, root: None)
+    for text, fast in zip(texts, gated, strict=True):
+        slow = render(text)
+        assert fast.html == slow.html, text
+        assert fast.headings == slow.headings and fast.text == slow.text
+
+
+def test_inline_gate_marks_only_text_no_pattern_can_match():
+    md, cikk = render_markdown._build()
+    md.convert("Sima *kiemelt* [link](/a) bekezdés.")  # selects emphasis and link patterns
+    gate = cikk.source.gate
+    assert gate is not None and gate.gate is not None
+    assert not gate.gate.search("Sima cella szöveggel, 3,5%")
+    for needs_the_pass in ("a *b*", "[x](y)", "a_b", "x\x02klzzwxh:0\x03"):
+        assert gate.gate.search(needs_the_pass), needs_the_pass
+
+
+def test_inline_gate_is_off_when_a_pattern_is_unknown():
+    from markdown.inlinepatterns import SimpleTagInlineProcessor
+
+    md, cikk = render_markdown._build()
+    md.inlinePatterns.register(SimpleTagInlineProcessor(r"(\+\+)(.+?)\+\+", "ins"), "ins", 5)
+    cikk.source.gate.select(md.inlinePatterns)
+    assert cikk.source.gate.gate is None
+    # Without the gate every text goes through the pass, the unknown pattern included.
+    assert "<ins>új</ins>" in md.convert("Sima ++új++ szöveg.")
+
+
+@pytest.mark.parametrize(
+    "source, html",
+    [
+        ("| a |\n|---|\n| sima |", "<td>sima</td>"),
+        ("| a |\n|---|\n| *b* |", "<td><em>b</em></td>"),
+        ("## Cím\n\n*x*", '<h2 id="cim">Cím</h2>'),
+    ],
+)
+def test_gated_and_processed_nodes_side_by_side(source, html):
+    assert html in render(source).html
