@@ -24,10 +24,11 @@ EDGES = [
     "| a | *b* | `c` |\n|---|---|---|\n| 1 | [x](/y) | 3 &amp; 4 |\n| sima | cella | itt |",
     "- egy\n- **kettő**\n- három  \n  sortöréssel\n\n1. a\n2. _b_",
     "Szöveg[^1] és még[^2].\n\n[^1]: Első *láb*.\n[^2]: Második.",
-    "<div class=\"custom-text-box\">\n<h2>Doboz</h2>\n<p>Benne *nem* Markdown.</p>\n</div>\n\nUtána *igen*.",
+    '<div class="custom-text-box">\n<h2>Doboz</h2>\n<p>Benne *nem* Markdown.</p>\n</div>\n\n'
+    "Utána *igen*.",
     "Képlet $$x_1 * y_2$$ és *kiemelés* $$a_b$$ után.\n\n$$\n\\sum_i x_i\n$$\n\nVége.",
     "a\\*b\\* és <https://x.hu> meg <a@b.hu>, ~~áthúzva~~ és x < y > z.",
-    "[ref][r] és [r]\n\n[r]: /r/ \"Cím\"\n\n![kép](/k.png) ![ref kép][r]",
+    '[ref][r] és [r]\n\n[r]: /r/ "Cím"\n\n![kép](/k.png) ![ref kép][r]',
     "```python\nprint('*nem*')\n```\n\n    behúzott *kód*\n\nSzöveg {: .osztaly}",
     "> idézet *benne*\n> sima sor\n\n***\n\nVége.",
 ]
@@ -35,7 +36,8 @@ EDGES = [
 
 def _texts(seed_text: str) -> list[str]:
     texts = [frontmatter.loads(seed_text).content]
-    texts += [frontmatter.loads(p.read_text(encoding="utf-8")).content for p in CONTENT.glob("*.md")]
+    for path in sorted(CONTENT.glob("*.md")):
+        texts.append(frontmatter.loads(path.read_text(encoding="utf-8")).content)
     texts.append("\n\n".join(texts))
     return texts + EDGES
 
