@@ -84,3 +84,24 @@ def test_inline_gate_is_off_when_a_pattern_is_unknown():
 )
 def test_gated_and_processed_nodes_side_by_side(source, html):
     assert html in render(source).html
+
+
+def test_report_is_what_asdict_gives(seed_text):
+    """report() builds the dict by hand: the same keys, order and values as asdict."""
+    from dataclasses import asdict
+
+    from articles.render import report
+
+    texts = [
+        *_texts(seed_text),
+        "Nyitott $$ képlet és <!-- megjegyzés\n\n![](/nincs-alt.png) $$\\frac{1$$",
+        '<script>x</script> <a href="javascript:alert(1)">a</a> <img src=x onerror=y>',
+    ]
+    for text in texts:
+        rendered = render(text)
+        expected = asdict(rendered)
+        del expected["html"], expected["text"]
+        got = report(rendered)
+        assert list(got)[: len(expected)] == list(expected)
+        assert {key: got[key] for key in expected} == expected
+        assert set(got) - set(expected) == {"version", "renderer"}
