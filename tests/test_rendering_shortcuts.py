@@ -105,3 +105,28 @@ def test_report_is_what_asdict_gives(seed_text):
         assert list(got)[: len(expected)] == list(expected)
         assert {key: got[key] for key in expected} == expected
         assert set(got) - set(expected) == {"version", "renderer"}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "```\n*kód*\n```",
+        "~~~\n*kód*\n~~~",
+        "``\x02`\n*kód*\n``\x03`",  # STX/ETX are deleted before fences are looked for
+        "Nincs kerítés, csak ``két`` backtick.",
+    ],
+)
+def test_fenced_code_preprocessor_left_out_only_without_a_fence(source, monkeypatch):
+    fast = render(source).html
+    monkeypatch.setattr(render_markdown._Selection, "select", lambda self, text: None)
+    render_markdown._per_thread.built = None  # a fresh instance: every processor registered
+    try:
+        assert render(source).html == fast
+    finally:
+        render_markdown._per_thread.built = None
+
+
+def test_fenced_code_is_still_code_after_a_document_without_fences():
+    assert "<em>" in render("Sima *szöveg*.").html
+    html = render("```\n*kód*\n```").html
+    assert "<em>" not in html and "*kód*" in html

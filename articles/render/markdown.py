@@ -86,6 +86,17 @@ _BLOCK_TRIGGERS: dict[str, tuple[str, ...] | None] = {
 }
 
 
+# Preprocessors, chosen on the source itself (their registry is read before ours runs):
+# fenced_code joins the lines, searches them for a fence and splits them again. The whitespace
+# normaliser deletes STX/ETX, which could join two runs of backticks into a fence.
+_PRE_TRIGGERS: dict[str, tuple[str, ...] | None] = {
+    "normalize_whitespace": None,
+    "cikk_source": None,
+    "fenced_code_block": ("```", "~~~", "\x02", "\x03"),
+    "html_block": None,
+}
+
+
 # And tree processors that walk every element: attr_list looks for `{…}` in every text, the
 # unescape pass restores backslash escapes (made only by the escape and backtick patterns),
 # the footnote ones add and check footnotes.
@@ -356,6 +367,7 @@ class _CikkExtension(Extension):
         self.source.gate = _InlineGate(md)
         md.treeprocessors.register(self.source.gate, "cikk_inline_gate", 21)
         # Last in the extension list: every other processor is registered by now.
+        self.preprocessors = _Selection(md.preprocessors, _PRE_TRIGGERS)
         self.source.selections = [
             _Selection(md.inlinePatterns, _INLINE_TRIGGERS),
             _Selection(md.parser.blockprocessors, _BLOCK_TRIGGERS),
@@ -423,6 +435,7 @@ def convert(text: str) -> Converted:
     md.reset()
     slots = cikk.source.slots = MathSlots()
     cikk.source.result = Preprocessed(text="")
+    cikk.preprocessors.select(text or "")
     try:
         html = md.convert(text or "")
         headings = cikk.headings.headings
