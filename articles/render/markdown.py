@@ -21,6 +21,7 @@ from typing import Any
 
 import markdown
 from django.utils.translation import gettext as _
+from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension, toc
 from markdown.extensions.codehilite import CodeHiliteExtension
 from markdown.extensions.footnotes import FootnoteExtension
@@ -124,7 +125,12 @@ class _Selection:
     text can trigger, in their usual order; the others are left out. If the registry holds a
     processor the table does not know, all stay, always."""
 
-    def __init__(self, registry: Registry, triggers: dict[str, tuple[str, ...] | None]) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        triggers: dict[str, tuple[str, ...] | None],
+        replacements: dict[str, Any] | None = None,
+    ) -> None:
         self.registry = registry
         self.triggers = triggers
         names = sorted(
@@ -133,7 +139,9 @@ class _Selection:
         self.optional: list[tuple[str, Any, int]] = []
         if len(names) != len(registry):
             return  # one we cannot judge: select nothing
-        items = [(name, registry[name]) for name in names]
+        # An equivalent of our own may take a processor's place (same name, same order).
+        replacements = replacements or {}
+        items = [(name, replacements.get(name, registry[name])) for name in names]
         for name in names:
             registry.deregister(name)
         # The same order, with priorities of our own (so that one can be added back in place).
@@ -318,6 +326,57 @@ class _HeadingsTreeprocessor(Treeprocessor):
         return empty
 
 
+class _PrettifyTreeprocessor(Treeprocessor):
+    """Python-Markdown's prettify step (line breaks between block elements, after `<br>`, at the
+    end of code blocks), the same rules in one pass: the stock one asks `md.is_block_level` (a
+    scan of a ~60-name list) about every element and its first child, ~850 times an article.
+    Here the names are a set, read from `md.block_level_elements` on each run."""
+
+    def run(self, root: etree.Element) -> None:
+        blocks = frozenset(self.md.block_level_elements)
+
+        def block_level(tag: object) -> bool:
+            return isinstance(tag, str) and tag.lower().rstrip("/") in blocks
+
+        def prettify(element: etree.Element) -> None:
+            if block_level(element.tag) and element.tag not in ("code", "pre"):
+                text = element.text
+                if (not text or not text.strip()) and len(element) and block_level(element[0].tag):
+                    element.text = "\n"
+                for child in element:
+                    if block_level(child.tag):
+                        prettify(child)
+            tail = element.tail
+            if not tail or not tail.strip():
+                element.tail = "\n"
+
+        prettify(root)
+        for br in root.iter("br"):
+            tail = br.tail
+            br.tail = "\n" if not tail or not tail.strip() else f"\n{tail}"
+        for pre in root.iter("pre"):
+            if len(pre) and pre[0].tag == "code":
+                code = pre[0]
+                if not len(code) and code.text is not None:
+                    code.text = AtomicString(code.text.rstrip() + "\n")
+
+
+class _NeedsPipe(BlockProcessor):
+    """The tables extension's block processor, tried only on blocks with a `|`: its test splits
+    the first two lines of every block of a document with a table into cells, and no block
+    without a pipe is a table (a row of more than one cell, or a one-cell row with a border)."""
+
+    def __init__(self, table: BlockProcessor) -> None:
+        super().__init__(table.parser)
+        self.table = table
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        return "|" in block and self.table.test(parent, block)
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> bool | None:
+        return self.table.run(parent, blocks)
+
+
 # pymdownx.tilde's "smart" strike: `~~` at word boundaries, content not starting or ending
 # with a space; a run of `~` between spaces is never a delimiter.
 _SMART_DEL = re.compile(SMART_DEL, re.DOTALL | re.UNICODE)
@@ -366,12 +425,18 @@ class _CikkExtension(Extension):
         # Right before the inline pass (20), after everything that adds text for it.
         self.source.gate = _InlineGate(md)
         md.treeprocessors.register(self.source.gate, "cikk_inline_gate", 21)
-        # Last in the extension list: every other processor is registered by now.
+        # Last in the extension list: every other processor is registered by now. Ours take
+        # the places of prettify and of the table processor (when the selections can be made).
+        blocks = md.parser.blockprocessors
         self.preprocessors = _Selection(md.preprocessors, _PRE_TRIGGERS)
         self.source.selections = [
             _Selection(md.inlinePatterns, _INLINE_TRIGGERS),
-            _Selection(md.parser.blockprocessors, _BLOCK_TRIGGERS),
-            _Selection(md.treeprocessors, _TREE_TRIGGERS),
+            _Selection(
+                blocks,
+                _BLOCK_TRIGGERS,
+                {"table": _NeedsPipe(blocks["table"])} if "table" in blocks else {},
+            ),
+            _Selection(md.treeprocessors, _TREE_TRIGGERS, {"prettify": _PrettifyTreeprocessor(md)}),
         ]
 
 
