@@ -130,3 +130,45 @@ def test_fenced_code_is_still_code_after_a_document_without_fences():
     assert "<em>" in render("Sima *szöveg*.").html
     html = render("```\n*kód*\n```").html
     assert "<em>" not in html and "*kód*" in html
+
+
+STRUCTURES = [
+    "sor  \nsortörés  \n  és még egy",
+    "    behúzott kód\n\n\n    üres sorral\n\n\n",
+    "```\nkód\n\n\n```\n\nutána",
+    "- a\n    - b\n        - c\n\n  folytatás\n\n1. x\n\n   > idézet  \n   > sor",
+    "| a | b |\n|:--|--:|\n| 1 | 2 \\| 3 |",
+    "| egy |\n|---|\n| oszlop |",
+    "a | b\n---|---\n1 | 2",
+    "Nem | tábla, csak | jel.\n\nSem ez |",
+    "<div>\n<p>nyers</p>\n</div>\n\n<br>\n\nszöveg<br>után",
+    "> > mély\n> > idézet\n\n***\n\n# Cím\n\n## Al\n\nVége.",
+    "Szöveg[^1]\n\n[^1]: Láb  \n    több sor\n\n        kód a lábban",
+]
+
+
+def test_own_prettify_and_pipe_gate_give_the_stock_output(seed_text, monkeypatch):
+    """Our prettify and the table processor behind its pipe test, against Python-Markdown's
+    own, on every text above and the magazine's."""
+    texts = _texts(seed_text) + STRUCTURES
+    ours = [render(text).html for text in texts]
+    monkeypatch.setattr(render_markdown, "_NeedsPipe", lambda table: table)
+    monkeypatch.setattr(
+        render_markdown, "_PrettifyTreeprocessor", lambda md: md.treeprocessors["prettify"]
+    )
+    render_markdown._per_thread.built = None
+    try:
+        md, _cikk = render_markdown._build()
+        assert type(md.treeprocessors["prettify"]).__module__ == "markdown.treeprocessors"
+        for text, html in zip(texts, ours, strict=True):
+            assert render(text).html == html, text
+    finally:
+        render_markdown._per_thread.built = None
+
+
+def test_own_prettify_and_pipe_gate_are_in_place():
+    md, _cikk = render_markdown._build()
+    assert isinstance(md.treeprocessors["prettify"], render_markdown._PrettifyTreeprocessor)
+    assert isinstance(md.parser.blockprocessors["table"], render_markdown._NeedsPipe)
+    index = md.treeprocessors.get_index_for_name  # in its place: after inline, before headings
+    assert index("inline") < index("prettify") < index("cikk_headings")
