@@ -41,13 +41,17 @@ _FOLD = _FoldTable()
 _ASCII_BYTES = bytes(range(128))
 # Above this many distinct characters to fold, one translate beats a replace per character.
 _REPLACE_LIMIT = 64
+# Below this length (a title, a heading) one translate is quicker than finding them.
+_TRANSLATE_BELOW = 160
 
 
 def fold_accents(text: str) -> str:
     """Strip accents ("Gyártási" → "Gyartasi"), so slugs and searches match plain ASCII."""
     if text.isascii():
         return text  # nothing to fold (translate would copy it)
-    # A text needs only a few distinct characters folded (Hungarian: a dozen or two), and
+    if len(text) < _TRANSLATE_BELOW:
+        return text.translate(_FOLD)
+    # A longer text needs only a few distinct characters folded (Hungarian: a dozen or two), and
     # translate looks every character up in the table (~1.5 ms for a seed-sized search text).
     # So fold each distinct one with a C-level replace: the distinct characters are what is
     # left of the UTF-8 bytes without their ASCII bytes (which never belong to a multi-byte
