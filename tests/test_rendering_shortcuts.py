@@ -144,31 +144,57 @@ STRUCTURES = [
     "<div>\n<p>nyers</p>\n</div>\n\n<br>\n\nszöveg<br>után",
     "> > mély\n> > idézet\n\n***\n\n# Cím\n\n## Al\n\nVége.",
     "Szöveg[^1]\n\n[^1]: Láb  \n    több sor\n\n        kód a lábban",
+    "  \n \n   \nsor\r\n  \r\n\tbehúzva\ttabbal\n \n \n\x02vége\x03 \n  ",
+    "- lista\n   \n  folytatás\n    \n\n    kód\n \n    még\n",
 ]
 
 
-def test_own_prettify_and_pipe_gate_give_the_stock_output(seed_text, monkeypatch):
-    """Our prettify and the table processor behind its pipe test, against Python-Markdown's
-    own, on every text above and the magazine's."""
+def test_own_processors_give_the_stock_output(seed_text, monkeypatch):
+    """Our whitespace normaliser, prettify and the table processor behind its pipe test,
+    against Python-Markdown's own, on every text above and the magazine's."""
     texts = _texts(seed_text) + STRUCTURES
     ours = [render(text).html for text in texts]
     monkeypatch.setattr(render_markdown, "_NeedsPipe", lambda table: table)
     monkeypatch.setattr(
         render_markdown, "_PrettifyTreeprocessor", lambda md: md.treeprocessors["prettify"]
     )
+    monkeypatch.setattr(
+        render_markdown, "_NormalizeWhitespace", lambda md: md.preprocessors["normalize_whitespace"]
+    )
     render_markdown._per_thread.built = None
     try:
         md, _cikk = render_markdown._build()
         assert type(md.treeprocessors["prettify"]).__module__ == "markdown.treeprocessors"
+        stock = type(md.preprocessors["normalize_whitespace"])
+        assert stock.__module__ == "markdown.preprocessors"
         for text, html in zip(texts, ours, strict=True):
             assert render(text).html == html, text
     finally:
         render_markdown._per_thread.built = None
 
 
-def test_own_prettify_and_pipe_gate_are_in_place():
+def test_own_processors_are_in_place():
     md, _cikk = render_markdown._build()
+    normalize = md.preprocessors["normalize_whitespace"]
+    assert isinstance(normalize, render_markdown._NormalizeWhitespace)
+    assert md.preprocessors.get_index_for_name("normalize_whitespace") == 0
     assert isinstance(md.treeprocessors["prettify"], render_markdown._PrettifyTreeprocessor)
     assert isinstance(md.parser.blockprocessors["table"], render_markdown._NeedsPipe)
     index = md.treeprocessors.get_index_for_name  # in its place: after inline, before headings
     assert index("inline") < index("prettify") < index("cikk_headings")
+
+
+def test_whitespace_normaliser_is_the_stock_one_on_generated_text():
+    import random
+
+    import markdown
+    from markdown.preprocessors import NormalizeWhitespace
+
+    md = markdown.Markdown()
+    stock, ours = NormalizeWhitespace(md), render_markdown._NormalizeWhitespace(md)
+    rng = random.Random(13)
+    pieces = [" ", "  ", "\n", "\r", "\r\n", "\t", "x", "\x02", "\x03", " \n", "\n "]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        lines = text.split("\n")
+        assert ours.run(list(lines)) == stock.run(list(lines)), repr(text)

@@ -28,7 +28,7 @@ from markdown.extensions.footnotes import FootnoteExtension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
-from markdown.util import INLINE_PLACEHOLDER_PREFIX, AtomicString, Registry
+from markdown.util import ETX, INLINE_PLACEHOLDER_PREFIX, STX, AtomicString, Registry
 from pymdownx.tilde import NOT_TILDE, SMART_DEL
 
 from articles.render.math import MathSlots
@@ -361,6 +361,26 @@ class _PrettifyTreeprocessor(Treeprocessor):
                     code.text = AtomicString(code.text.rstrip() + "\n")
 
 
+# A line of spaces only, after a newline: Python-Markdown's `(?<=\n) +\n` (which its regex
+# engine tries at every position of the text) written to start at the newline.
+_SPACES_LINE = re.compile(r"\n +(?=\n)")
+
+
+class _NormalizeWhitespace(Preprocessor):
+    """Python-Markdown's first preprocessor, the same steps: STX/ETX deleted, line ends and tabs
+    normalised, two newlines added, lines of spaces emptied. Only the last regex differs in
+    spelling: it deletes the same spaces, found from their newline instead of at every
+    character (a tenth of the cost on an article)."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        source = "\n".join(lines)
+        source = source.replace(STX, "").replace(ETX, "")
+        source = source.replace("\r\n", "\n").replace("\r", "\n") + "\n\n"
+        source = source.expandtabs(self.md.tab_length)
+        source = _SPACES_LINE.sub("\n", source)
+        return source.split("\n")
+
+
 class _NeedsPipe(BlockProcessor):
     """The tables extension's block processor, tried only on blocks with a `|`: its test splits
     the first two lines of every block of a document with a table into cells, and no block
@@ -426,9 +446,12 @@ class _CikkExtension(Extension):
         self.source.gate = _InlineGate(md)
         md.treeprocessors.register(self.source.gate, "cikk_inline_gate", 21)
         # Last in the extension list: every other processor is registered by now. Ours take
-        # the places of prettify and of the table processor (when the selections can be made).
+        # the places of the whitespace normaliser, prettify and the table processor (when the
+        # selections can be made).
         blocks = md.parser.blockprocessors
-        self.preprocessors = _Selection(md.preprocessors, _PRE_TRIGGERS)
+        self.preprocessors = _Selection(
+            md.preprocessors, _PRE_TRIGGERS, {"normalize_whitespace": _NormalizeWhitespace(md)}
+        )
         self.source.selections = [
             _Selection(md.inlinePatterns, _INLINE_TRIGGERS),
             _Selection(
