@@ -94,3 +94,30 @@ def test_fold_accents_matches_the_translation_on_every_code_point():
             chars = "".join(chr(code) for code in range(start, min(start + size, 0x10000)))
             text = f"abc {chars} {PADDING} {chars[::-1]}"
             assert fold_accents(text) == text.translate(_FOLD), hex(start)
+
+
+def test_count_words_is_the_regex_count():
+    import random
+
+    from articles.text import WORD, count_words
+
+    rng = random.Random(7)
+    alphabet = [
+        "a", "Z", "é", "ő", "1", "²", "Ⅻ", "_", "-", "'", "’", " ", "\n", ".", "--", "''",
+        "x-", "-y", "\u0301", "日本", "\ud800", "€", "\t", "a’b", "–",
+    ]  # fmt: skip
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 25)))
+        assert count_words(text) == len(WORD.findall(text)), repr(text)
+        long = f"{text} {PADDING} {text}"
+        assert count_words(long) == len(WORD.findall(long)), repr(text)
+    many = "".join(chr(code) for code in range(0x400, 0x500))  # > 64 distinct: the regex
+    assert count_words(f"{many} a-b {many}") == len(WORD.findall(f"{many} a-b {many}"))
+
+
+def test_count_words_on_prose():
+    from articles.text import count_words
+
+    assert count_words("") == 0
+    assert count_words("Ez egy mondat, három-négy szóval és O’Brien nevével.") == 8
+    assert count_words("a-b-c-d e--f g-") == 4

@@ -23,7 +23,6 @@ money.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field, fields, is_dataclass
 from math import ceil
 from typing import Any
@@ -36,6 +35,7 @@ from articles.render.markdown import Heading, convert, heading_slug
 from articles.render.math import Formula, Typeset, typeset
 from articles.render.sanitize import sanitize
 from articles.render_limits import check_render_cost
+from articles.text import count_words
 
 __all__ = [
     "WORDS_PER_MINUTE",
@@ -54,7 +54,6 @@ __all__ = [
 ]
 
 WORDS_PER_MINUTE = 200
-_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 
 
 @dataclass(frozen=True)
@@ -96,7 +95,7 @@ def render(text: str) -> Rendered:
     warnings = list(converted.warnings)
     for src in clean.images_without_alt:
         warnings.append(_("Kép alternatív szöveg nélkül: %(src)s") % {"src": src})
-    words = len(_WORD.findall(clean.text))
+    words = count_words(clean.text)
     return Rendered(
         html=html,
         headings=converted.headings,
