@@ -198,3 +198,16 @@ def test_whitespace_normaliser_is_the_stock_one_on_generated_text():
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
         lines = text.split("\n")
         assert ours.run(list(lines)) == stock.run(list(lines)), repr(text)
+
+
+@pytest.mark.parametrize("tag", ["span", "div"])
+@pytest.mark.parametrize("kind", ["inline", "display"])
+def test_slot_shaped_tags_skip_the_verdict_only_when_the_verdict_is_nothing_removed(tag, kind):
+    from articles.render.sanitize import _SLOT_ATTRIBUTES, _tag_removes, sanitize
+
+    attributes = f' class="math math-{kind} cikkmath-0123456789abcdef-12"'
+    assert _SLOT_ATTRIBUTES.fullmatch(attributes)
+    assert _tag_removes(tag, attributes) == ()
+    # Anything more on the tag is judged as usual.
+    html = f'<p><{tag}{attributes} onclick="x">a</{tag}><{tag}{attributes}>b</{tag}></p>'
+    assert sanitize(html).removed == ["onclick attribute"]
