@@ -146,15 +146,17 @@ STRUCTURES = [
     "Szöveg[^1]\n\n[^1]: Láb  \n    több sor\n\n        kód a lábban",
     "  \n \n   \nsor\r\n  \r\n\tbehúzva\ttabbal\n \n \n\x02vége\x03 \n  ",
     "- lista\n   \n  folytatás\n    \n\n    kód\n \n    még\n",
+    "Cím\n===\n\nAlcím\n---\n\nSzöveg\n- lista?\n\nEgy\n=nem cím\n\n#címke nem cím\n\n###### Hat",
+    "sor\n> idézet a bekezdésben\n\n   > behúzott\n\na > b és #1 | cső\n\n> > > mély",
 ]
 
 
 def test_own_processors_give_the_stock_output(seed_text, monkeypatch):
-    """Our whitespace normaliser, prettify and the table processor behind its pipe test,
+    """Our whitespace normaliser, prettify and the block tests behind their quick checks,
     against Python-Markdown's own, on every text above and the magazine's."""
     texts = _texts(seed_text) + STRUCTURES
     ours = [render(text).html for text in texts]
-    monkeypatch.setattr(render_markdown, "_NeedsPipe", lambda table: table)
+    monkeypatch.setattr(render_markdown, "_Needs", lambda inner, needles: inner)
     monkeypatch.setattr(
         render_markdown, "_PrettifyTreeprocessor", lambda md: md.treeprocessors["prettify"]
     )
@@ -179,7 +181,8 @@ def test_own_processors_are_in_place():
     assert isinstance(normalize, render_markdown._NormalizeWhitespace)
     assert md.preprocessors.get_index_for_name("normalize_whitespace") == 0
     assert isinstance(md.treeprocessors["prettify"], render_markdown._PrettifyTreeprocessor)
-    assert isinstance(md.parser.blockprocessors["table"], render_markdown._NeedsPipe)
+    for name in ("table", "hashheader", "quote", "setextheader"):
+        assert isinstance(md.parser.blockprocessors[name], render_markdown._Needs), name
     index = md.treeprocessors.get_index_for_name  # in its place: after inline, before headings
     assert index("inline") < index("prettify") < index("cikk_headings")
 

@@ -381,20 +381,36 @@ class _NormalizeWhitespace(Preprocessor):
         return source.split("\n")
 
 
-class _NeedsPipe(BlockProcessor):
-    """The tables extension's block processor, tried only on blocks with a `|`: its test splits
-    the first two lines of every block of a document with a table into cells, and no block
-    without a pipe is a table (a row of more than one cell, or a one-cell row with a border)."""
+class _Needs(BlockProcessor):
+    """A stock block processor, tried only on blocks that hold one of the strings its test
+    cannot succeed without. Python-Markdown tries every block processor's test on every block;
+    these search the whole block with a regex (or, for tables, split its first lines into
+    cells). The stock processor keeps its own state and does the work."""
 
-    def __init__(self, table: BlockProcessor) -> None:
-        super().__init__(table.parser)
-        self.table = table
+    def __init__(self, inner: BlockProcessor, needles: tuple[str, ...]) -> None:
+        super().__init__(inner.parser)
+        self.inner = inner
+        self.needles = needles
 
     def test(self, parent: etree.Element, block: str) -> bool:
-        return "|" in block and self.table.test(parent, block)
+        for needle in self.needles:
+            if needle in block:
+                return self.inner.test(parent, block)
+        return False
 
     def run(self, parent: etree.Element, blocks: list[str]) -> bool | None:
-        return self.table.run(parent, blocks)
+        return self.inner.run(parent, blocks)
+
+
+# What each of those tests needs in a block: a table's header row has a pipe (a row of more
+# than one cell, or a one-cell row with a border); an ATX heading a "#"; a blockquote a ">"; a
+# setext heading's underline starts the block's second line with "=" or "-".
+_BLOCK_NEEDS: dict[str, tuple[str, ...]] = {
+    "table": ("|",),
+    "hashheader": ("#",),
+    "quote": (">",),
+    "setextheader": ("\n=", "\n-"),
+}
 
 
 # pymdownx.tilde's "smart" strike: `~~` at word boundaries, content not starting or ending
@@ -446,7 +462,7 @@ class _CikkExtension(Extension):
         self.source.gate = _InlineGate(md)
         md.treeprocessors.register(self.source.gate, "cikk_inline_gate", 21)
         # Last in the extension list: every other processor is registered by now. Ours take
-        # the places of the whitespace normaliser, prettify and the table processor (when the
+        # the places of the whitespace normaliser, prettify and a few block tests (when the
         # selections can be made).
         blocks = md.parser.blockprocessors
         self.preprocessors = _Selection(
@@ -457,7 +473,11 @@ class _CikkExtension(Extension):
             _Selection(
                 blocks,
                 _BLOCK_TRIGGERS,
-                {"table": _NeedsPipe(blocks["table"])} if "table" in blocks else {},
+                {
+                    name: _Needs(blocks[name], needles)
+                    for name, needles in _BLOCK_NEEDS.items()
+                    if name in blocks
+                },
             ),
             _Selection(md.treeprocessors, _TREE_TRIGGERS, {"prettify": _PrettifyTreeprocessor(md)}),
         ]
