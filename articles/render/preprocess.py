@@ -58,7 +58,7 @@ _TAG = re.compile(
 )
 _ATTRIBUTE = re.compile(r"\s+([^\s\"'<>/=]+)(\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?")
 _TAG_LIMIT = 2048
-_MARKUP_START = re.compile(r"[A-Za-z/!?]")
+_MARKUP_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz/!?")
 # Python-Markdown's autolinks (<http…://…>, <ftp://…>) and automail links (<a@b>).
 _AUTOLINK = re.compile(r"<(?:(?:[Ff]|[Hh][Tt])[Tt][Pp][Ss]?://[^<>]*|[^<> !]+@[^@<> ]+)>")
 # "](destination "title")" as Python-Markdown reads it: <…> or text without spaces (escapes and
@@ -562,9 +562,9 @@ class _Scanner:
         """A "<": an autolink or a tag of an HTML element is kept whole (its attribute values
         are never math); any other "<" is prose, escaped so Markdown and the sanitizer show it."""
         text = self.text
-        if not _MARKUP_START.match(text, i + 1):
+        if text[i + 1 : i + 2] not in _MARKUP_FIRST:
             return i + 1  # "a < b": Markdown itself shows it as text
-        end = min(len(text), i + _TAG_LIMIT)
+        end = i + _TAG_LIMIT  # (past the text's end reads as its end)
         m = _AUTOLINK.match(text, i, end) or _TAG.match(text, i, end)
         if m and (m.re is _AUTOLINK or _opens_element_cached(m)):
             return m.end()
