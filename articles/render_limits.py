@@ -159,7 +159,7 @@ def check_render_cost(text: str) -> None:
         _dollar_cost: text.count("$$") * n,
         _inline_cost: sum(text.count(char) for char in "<&`*_\\") * n,
     }
-    blocks: list[tuple[int, int, int]] | None = None
+    blocks: list[tuple[int, int]] | None = None
     for measure, limit in (
         (_bracket_cost, budget),
         (_dollar_cost, budget),
@@ -184,26 +184,25 @@ def check_render_cost(text: str) -> None:
         )
 
 
-def _blocks(text: str) -> list[tuple[int, int, int]]:
-    """(start, end, line number of the first non-blank line) of each run of non-blank lines."""
+def _blocks(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each run of non-blank lines. Its line number, needed only for the worst
+    one, is `_line_of(text, start)` (counting lines per block cost more than the scans)."""
     blocks = []
-    start, line = 0, 1
+    start = 0
     for match in _BLANK_LINE.finditer(text):
-        blocks.append((start, match.start(), line))
-        line += text.count("\n", start, match.end())
+        blocks.append((start, match.start()))
         start = match.end()
         while start < len(text) and text[start] == "\n":  # the blank line's own newline(s)
             start += 1
-            line += 1
-    blocks.append((start, len(text), line))
+    blocks.append((start, len(text)))
     return blocks
 
 
-def _bracket_cost(text: str, blocks: list[tuple[int, int, int]], budget: int) -> _Cost:
+def _bracket_cost(text: str, blocks: list[tuple[int, int]], budget: int) -> _Cost:
     """Python-Markdown scans from each `[` to its `]`, and from each `](` to its `)`, up to the
     end of the paragraph: an unmatched one costs the rest of the paragraph."""
-    total, worst, worst_line = 0, 0, 1
-    for start, end, line in blocks:
+    total, worst, worst_start = 0, 0, 0
+    for start, end in blocks:
         if text.find("[", start, end) < 0:
             continue
         open_brackets = 0
@@ -219,7 +218,8 @@ def _bracket_cost(text: str, blocks: list[tuple[int, int, int]], budget: int) ->
             elif ch == "[":
                 open_brackets += 1
                 if open_brackets * (end - start) + total > budget:  # refused already: stop
-                    return _Cost("brackets", open_brackets * (end - start) + total, line)
+                    steps = open_brackets * (end - start) + total
+                    return _Cost("brackets", steps, _line_of(text, start))
             elif ch == "]":
                 closed_one = open_brackets > 0
                 open_brackets = max(0, open_brackets - 1)
@@ -233,17 +233,17 @@ def _bracket_cost(text: str, blocks: list[tuple[int, int, int]], budget: int) ->
         steps = (open_brackets + len(parens)) * (end - start)
         total += steps
         if steps > worst:
-            worst, worst_line = steps, line
+            worst, worst_start = steps, start
         if total > budget:
             break
-    return _Cost("brackets", total, worst_line)
+    return _Cost("brackets", total, _line_of(text, worst_start))
 
 
-def _dollar_cost(text: str, blocks: list[tuple[int, int, int]], budget: int) -> _Cost:
+def _dollar_cost(text: str, blocks: list[tuple[int, int]], budget: int) -> _Cost:
     """The math pre-pass looks for the closing `$$` of each opening one; an empty formula
     (`$$$$`, a run of dollars) or an unclosed one costs the rest of the paragraph."""
-    total, worst, worst_line = 0, 0, 1
-    for start, end, line in blocks:
+    total, worst, worst_start = 0, 0, 0
+    for start, end in blocks:
         if text.find("$$", start, end) < 0:
             continue
         block = text[start:end]
@@ -253,28 +253,28 @@ def _dollar_cost(text: str, blocks: list[tuple[int, int, int]], budget: int) -> 
         steps = bad * len(block)
         total += steps
         if steps > worst:
-            worst, worst_line = steps, line
+            worst, worst_start = steps, start
         if total > budget:
             break
-    return _Cost("dollars", total, worst_line)
+    return _Cost("dollars", total, _line_of(text, worst_start))
 
 
-def _inline_cost(text: str, blocks: list[tuple[int, int, int]], budget: int) -> _Cost:
+def _inline_cost(text: str, blocks: list[tuple[int, int]], budget: int) -> _Cost:
     """Python-Markdown's inline processor rebuilds a paragraph's whole text for every inline
     construct it replaces by a placeholder (an escaped `<`, an entity, a code span, emphasis,
     a backslash escape, an HTML tag): k constructs in a paragraph of n characters cost k × n
     characters copied. Counted per paragraph, against INLINE_BUDGET (copying is ~1 ns a
     character, so the budget is about the same seconds as the scan budget)."""
-    total, worst, worst_line = 0, 0, 1
-    for start, end, line in blocks:
+    total, worst, worst_start = 0, 0, 0
+    for start, end in blocks:
         constructs = len(_INLINE.findall(text, start, end))
         steps = constructs * (end - start)
         total += steps
         if steps > worst:
-            worst, worst_line = steps, line
+            worst, worst_start = steps, start
         if total > budget:
             break
-    return _Cost("inline", total, worst_line)
+    return _Cost("inline", total, _line_of(text, worst_start))
 
 
 def _html_depth(text: str) -> tuple[int, int]:

@@ -16,17 +16,19 @@ import re
 import threading
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import markdown
 from django.utils.translation import gettext as _
+from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension, toc
 from markdown.extensions.codehilite import CodeHiliteExtension
 from markdown.extensions.footnotes import FootnoteExtension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
-from markdown.util import Registry
+from markdown.util import ETX, INLINE_PLACEHOLDER_PREFIX, STX, AtomicString, Registry
 from pymdownx.tilde import NOT_TILDE, SMART_DEL
 
 from articles.render.math import MathSlots
@@ -85,10 +87,22 @@ _BLOCK_TRIGGERS: dict[str, tuple[str, ...] | None] = {
 }
 
 
+# Preprocessors, chosen on the source itself (their registry is read before ours runs):
+# fenced_code joins the lines, searches them for a fence and splits them again. The whitespace
+# normaliser deletes STX/ETX, which could join two runs of backticks into a fence.
+_PRE_TRIGGERS: dict[str, tuple[str, ...] | None] = {
+    "normalize_whitespace": None,
+    "cikk_source": None,
+    "fenced_code_block": ("```", "~~~", "\x02", "\x03"),
+    "html_block": None,
+}
+
+
 # And tree processors that walk every element: attr_list looks for `{…}` in every text, the
 # unescape pass restores backslash escapes (made only by the escape and backtick patterns),
 # the footnote ones add and check footnotes.
 _TREE_TRIGGERS: dict[str, tuple[str, ...] | None] = {
+    "cikk_inline_gate": None,
     "inline": None,
     "prettify": None,
     "unescape": ("\\",),
@@ -111,7 +125,12 @@ class _Selection:
     text can trigger, in their usual order; the others are left out. If the registry holds a
     processor the table does not know, all stay, always."""
 
-    def __init__(self, registry: Registry, triggers: dict[str, tuple[str, ...] | None]) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        triggers: dict[str, tuple[str, ...] | None],
+        replacements: dict[str, Any] | None = None,
+    ) -> None:
         self.registry = registry
         self.triggers = triggers
         names = sorted(
@@ -120,7 +139,9 @@ class _Selection:
         self.optional: list[tuple[str, Any, int]] = []
         if len(names) != len(registry):
             return  # one we cannot judge: select nothing
-        items = [(name, registry[name]) for name in names]
+        # An equivalent of our own may take a processor's place (same name, same order).
+        replacements = replacements or {}
+        items = [(name, replacements.get(name, registry[name])) for name in names]
         for name in names:
             registry.deregister(name)
         # The same order, with priorities of our own (so that one can be added back in place).
@@ -140,6 +161,55 @@ class _Selection:
                 registry.deregister(name)
 
 
+class _InlineGate(Treeprocessor):
+    """Text in which none of the document's inline patterns can match skips the inline pass.
+
+    Python-Markdown's inline pass tries every pattern of the document on every text node (a
+    Python call and a regex search each), yet most nodes of an article (a table cell, a heading,
+    a paragraph without a link or emphasis) hold no character any of them needs (the same
+    `_INLINE_TRIGGERS` as for _Selection). Such a text is marked `AtomicString`, Python-Markdown's
+    public "do not process" string, which the pass leaves exactly as it is: with no pattern
+    matching and no inline placeholder in it, the pass would have returned it unchanged. When a
+    pattern the table does not know is registered, nothing is marked."""
+
+    def __init__(self, md: markdown.Markdown) -> None:
+        super().__init__(md)
+        self.gate: re.Pattern[str] | None = None
+
+    def select(self, registry: Registry) -> None:
+        """Set the gate for the inline patterns registered for this document."""
+        names = [name for name in _INLINE_TRIGGERS if name in registry]
+        if len(names) != len(registry):
+            self.gate = None  # a pattern we cannot judge: every text goes through the pass
+            return
+        needed = {INLINE_PLACEHOLDER_PREFIX}
+        for name in names:
+            triggers = _INLINE_TRIGGERS[name]
+            if triggers is None:
+                self.gate = None
+                return
+            needed.update(triggers)
+        self.gate = _trigger_pattern(frozenset(needed))
+
+    def run(self, root: etree.Element) -> None:
+        gate = self.gate
+        if gate is None:
+            return
+        search = gate.search
+        for element in root.iter():
+            text = element.text
+            if text and type(text) is str and not search(text):
+                element.text = AtomicString(text)
+            tail = element.tail
+            if tail and type(tail) is str and not search(tail):
+                element.tail = AtomicString(tail)
+
+
+@lru_cache(maxsize=64)
+def _trigger_pattern(triggers: frozenset[str]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(trigger) for trigger in sorted(triggers)))
+
+
 class _SourcePreprocessor(Preprocessor):
     """articles.render.preprocess on the normalised source; formulas go to the slots. Then
     the inline patterns and block processors are chosen for the preprocessed text."""
@@ -149,6 +219,7 @@ class _SourcePreprocessor(Preprocessor):
         self.slots = MathSlots()
         self.result = Preprocessed(text="")
         self.selections: list[_Selection] = []
+        self.gate: _InlineGate | None = None
 
     def run(self, lines: list[str]) -> list[str]:
         store = self.md.htmlStash.store
@@ -159,6 +230,8 @@ class _SourcePreprocessor(Preprocessor):
         self.result = preprocess("\n".join(lines), math)
         for selection in self.selections:
             selection.select(self.result.text)
+        if self.gate is not None:
+            self.gate.select(self.md.inlinePatterns)
         return self.result.text.split("\n")
 
 
@@ -253,6 +326,93 @@ class _HeadingsTreeprocessor(Treeprocessor):
         return empty
 
 
+class _PrettifyTreeprocessor(Treeprocessor):
+    """Python-Markdown's prettify step (line breaks between block elements, after `<br>`, at the
+    end of code blocks), the same rules in one pass: the stock one asks `md.is_block_level` (a
+    scan of a ~60-name list) about every element and its first child, ~850 times an article.
+    Here the names are a set, read from `md.block_level_elements` on each run."""
+
+    def run(self, root: etree.Element) -> None:
+        blocks = frozenset(self.md.block_level_elements)
+
+        def block_level(tag: object) -> bool:
+            return isinstance(tag, str) and tag.lower().rstrip("/") in blocks
+
+        def prettify(element: etree.Element) -> None:
+            if block_level(element.tag) and element.tag not in ("code", "pre"):
+                text = element.text
+                if (not text or not text.strip()) and len(element) and block_level(element[0].tag):
+                    element.text = "\n"
+                for child in element:
+                    if block_level(child.tag):
+                        prettify(child)
+            tail = element.tail
+            if not tail or not tail.strip():
+                element.tail = "\n"
+
+        prettify(root)
+        for br in root.iter("br"):
+            tail = br.tail
+            br.tail = "\n" if not tail or not tail.strip() else f"\n{tail}"
+        for pre in root.iter("pre"):
+            if len(pre) and pre[0].tag == "code":
+                code = pre[0]
+                if not len(code) and code.text is not None:
+                    code.text = AtomicString(code.text.rstrip() + "\n")
+
+
+# A line of spaces only, after a newline: Python-Markdown's `(?<=\n) +\n` (which its regex
+# engine tries at every position of the text) written to start at the newline.
+_SPACES_LINE = re.compile(r"\n +(?=\n)")
+
+
+class _NormalizeWhitespace(Preprocessor):
+    """Python-Markdown's first preprocessor, the same steps: STX/ETX deleted, line ends and tabs
+    normalised, two newlines added, lines of spaces emptied. Only the last regex differs in
+    spelling: it deletes the same spaces, found from their newline instead of at every
+    character (a tenth of the cost on an article)."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        source = "\n".join(lines)
+        source = source.replace(STX, "").replace(ETX, "")
+        source = source.replace("\r\n", "\n").replace("\r", "\n") + "\n\n"
+        source = source.expandtabs(self.md.tab_length)
+        source = _SPACES_LINE.sub("\n", source)
+        return source.split("\n")
+
+
+class _Needs(BlockProcessor):
+    """A stock block processor, tried only on blocks that hold one of the strings its test
+    cannot succeed without. Python-Markdown tries every block processor's test on every block;
+    these search the whole block with a regex (or, for tables, split its first lines into
+    cells). The stock processor keeps its own state and does the work."""
+
+    def __init__(self, inner: BlockProcessor, needles: tuple[str, ...]) -> None:
+        super().__init__(inner.parser)
+        self.inner = inner
+        self.needles = needles
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        for needle in self.needles:
+            if needle in block:
+                return self.inner.test(parent, block)
+        return False
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> bool | None:
+        return self.inner.run(parent, blocks)
+
+
+# What each of those tests needs in a block: a table's header row has a pipe (a row of more
+# than one cell, or a one-cell row with a border); an ATX heading a "#"; a blockquote a ">"; a
+# setext heading's underline starts the block's second line with "=" or "-".
+_BLOCK_NEEDS: dict[str, tuple[str, ...]] = {
+    "table": ("|",),
+    "hashheader": ("#",),
+    "quote": (">",),
+    "setextheader": ("\n=", "\n-"),
+}
+
+
 # pymdownx.tilde's "smart" strike: `~~` at word boundaries, content not starting or ending
 # with a space; a run of `~` between spaces is never a delimiter.
 _SMART_DEL = re.compile(SMART_DEL, re.DOTALL | re.UNICODE)
@@ -298,11 +458,28 @@ class _CikkExtension(Extension):
         # Where toc ran: after attr_list (8, author ids) and prettify (10).
         md.treeprocessors.register(self.headings, "cikk_headings", 5)
         md.treeprocessors.register(_TableTreeprocessor(md), "cikk_tables", 4)
-        # Last in the extension list: every other processor is registered by now.
+        # Right before the inline pass (20), after everything that adds text for it.
+        self.source.gate = _InlineGate(md)
+        md.treeprocessors.register(self.source.gate, "cikk_inline_gate", 21)
+        # Last in the extension list: every other processor is registered by now. Ours take
+        # the places of the whitespace normaliser, prettify and a few block tests (when the
+        # selections can be made).
+        blocks = md.parser.blockprocessors
+        self.preprocessors = _Selection(
+            md.preprocessors, _PRE_TRIGGERS, {"normalize_whitespace": _NormalizeWhitespace(md)}
+        )
         self.source.selections = [
             _Selection(md.inlinePatterns, _INLINE_TRIGGERS),
-            _Selection(md.parser.blockprocessors, _BLOCK_TRIGGERS),
-            _Selection(md.treeprocessors, _TREE_TRIGGERS),
+            _Selection(
+                blocks,
+                _BLOCK_TRIGGERS,
+                {
+                    name: _Needs(blocks[name], needles)
+                    for name, needles in _BLOCK_NEEDS.items()
+                    if name in blocks
+                },
+            ),
+            _Selection(md.treeprocessors, _TREE_TRIGGERS, {"prettify": _PrettifyTreeprocessor(md)}),
         ]
 
 
@@ -366,6 +543,7 @@ def convert(text: str) -> Converted:
     md.reset()
     slots = cikk.source.slots = MathSlots()
     cikk.source.result = Preprocessed(text="")
+    cikk.preprocessors.select(text or "")
     try:
         html = md.convert(text or "")
         headings = cikk.headings.headings

@@ -58,7 +58,7 @@ _TAG = re.compile(
 )
 _ATTRIBUTE = re.compile(r"\s+([^\s\"'<>/=]+)(\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?")
 _TAG_LIMIT = 2048
-_MARKUP_START = re.compile(r"[A-Za-z/!?]")
+_MARKUP_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz/!?")
 # Python-Markdown's autolinks (<http…://…>, <ftp://…>) and automail links (<a@b>).
 _AUTOLINK = re.compile(r"<(?:(?:[Ff]|[Hh][Tt])[Tt][Pp][Ss]?://[^<>]*|[^<> !]+@[^@<> ]+)>")
 # "](destination "title")" as Python-Markdown reads it: <…> or text without spaces (escapes and
@@ -101,6 +101,9 @@ _BOOLEAN_ATTRIBUTES = frozenset(
 )  # fmt: skip
 
 MAX_WARNINGS = 20
+# Block kinds a blank line ends, and those after which the next line starts a block anyway.
+_ENDS_AT_BLANK_LINE = frozenset({"para", "heading", "table", "quote"})
+_BLOCK_ENDED = frozenset({"none", "heading", "fence", "code"})
 
 
 # (tex, display, source line) -> the text that stands for the formula in the Markdown source.
@@ -113,10 +116,6 @@ class Preprocessed:
     warnings: list[str] = field(default_factory=list)
     # (delimiter, line) of every opener left unclosed ("$$", "<!--"), for the checks.
     unclosed: list[tuple[str, int]] = field(default_factory=list)
-
-
-def _indent_width(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
 
 
 class _Scanner:
@@ -133,6 +132,7 @@ class _Scanner:
         self.block_kind = "none"  # para, list, html, code, heading, table, quote, fence
         self.in_list = False
         self.html_tag = ""
+        self.html_patterns = _tag_patterns("div")  # set with html_tag
         self.html_depth = 0
         self.raw_html_line = False  # the current line belongs to a raw HTML block
         self.unclosed_fences: set[str] = set()
@@ -238,15 +238,16 @@ class _Scanner:
         text = self.text
         eol = text.find("\n", pos)  # once per line start: linear in all
         if eol < 0:
-            eol = len(text)
+            eol = nxt = len(text)
+        else:
+            nxt = eol + 1
         line = text[pos:eol]
         stripped = line.strip()
         self.raw_html_line = False
-        nxt = min(eol + 1, len(text))
 
         if not stripped:
             self.prev_blank = True
-            if self.block_kind in ("para", "heading", "table", "quote"):
+            if self.block_kind in _ENDS_AT_BLANK_LINE:
                 self.block_kind = "none"
             return nxt, False
 
@@ -273,7 +274,7 @@ class _Scanner:
             self.skip(pos + 1)
             scan_from = pos + 1
 
-        indent = _indent_width(line)
+        indent = len(line) - len(line.lstrip(" "))
         # Indented code: after a blank line (or more code), 4 spaces; 8 inside a list.
         code_indent = 8 if self.in_list else 4
         if indent >= code_indent and (self.prev_blank or self.block_kind == "code"):
@@ -288,7 +289,7 @@ class _Scanner:
             self.prev_blank = False
             return nxt, False
 
-        starts_block = self.prev_blank or self.block_kind in ("none", "heading", "fence", "code")
+        starts_block = self.prev_blank or self.block_kind in _BLOCK_ENDED
         maybe_list = first in "-*+" or first.isdigit()
         is_list_item = maybe_list and bool(_ANY_LIST_ITEM.match(line))
 
@@ -298,6 +299,7 @@ class _Scanner:
         if html and (starts_block or line.startswith("<")):
             self.block_kind = "html"
             self.html_tag = html.group(1).lower()
+            self.html_patterns = _tag_patterns(self.html_tag)
             self.html_depth = 0
             return self.html_line(line, pos, nxt)
         if starts_block:
@@ -350,7 +352,8 @@ class _Scanner:
         """A line of a raw HTML block: the block ends where its tag's depth returns to 0.
         Verbatim blocks (pre, script, style, textarea) are skipped whole; others are scanned
         (comments and math inside a <div> are handled)."""
-        self.track_html(line)
+        opens, closes = self.html_patterns
+        self.html_depth += len(opens.findall(line)) - len(closes.findall(line))
         self.raw_html_line = True
         self.prev_blank = False
         if self.html_depth <= 0:
@@ -358,10 +361,6 @@ class _Scanner:
         if self.html_tag in _VERBATIM_HTML:
             return nxt, False
         return pos, True
-
-    def track_html(self, line: str) -> None:
-        opens, closes = _tag_patterns(self.html_tag)
-        self.html_depth += len(opens.findall(line)) - len(closes.findall(line))
 
     def scan_inline(self, pos: int) -> int:
         """Scan from pos to the end of the line (or beyond, for multi-line constructs);
@@ -495,9 +494,15 @@ class _Scanner:
 
     def dollars(self, i: int) -> int:
         text = self.text
-        open_alone = self.only_space_before(i) and self.only_space_after(i + 2)
+        bol = self.bol(i)
+        # Only what the decisions below need is looked up (most formulas sit inside a line of
+        # prose: nothing but space before them is then known at once, and decides the rest).
+        space_before = self.prefix_end(bol) >= i  # only_space_before(i)
+        open_alone = space_before and self.only_space_after(i + 2)
         # "- $$" opening a display block as a list item's first line.
-        after_marker = not open_alone and self.only_space_after(i + 2) and self.after_list_marker(i)
+        after_marker = (
+            not open_alone and self.after_list_marker(i, bol) and self.only_space_after(i + 2)
+        )
         j = self.find_close(i + 2, "$$")
         if j < 0 and (open_alone or after_marker):
             j = self.display_close(i + 2)  # a display block may hold blank lines
@@ -510,25 +515,26 @@ class _Scanner:
                 end += 1
             return end if j < 0 else j + 2
         tex = text[i + 2 : j]
-        close_alone = self.only_space_before(j) and self.only_space_after(j + 2)
-        if after_marker and close_alone:
-            return self.emit_item_display(i, j + 2, tex)
-        own_paragraph = False
-        if not open_alone and self.alone_on_line(i, j + 2):
-            bol = self.bol(i)
+        if open_alone or after_marker:
+            close_alone = self.only_space_before(j) and self.only_space_after(j + 2)
+            if after_marker and close_alone:
+                return self.emit_item_display(i, j + 2, tex)
+            if open_alone and close_alone:
+                return self.emit_display(i, j + 2, tex)
+        elif space_before and self.only_space_after(j + 2):  # alone_on_line(i, j + 2)
             eol = self.line_end(j + 2)
             next_line = text[eol + 1 : self.line_end(eol + 1)] if eol < len(text) else ""
-            own_paragraph = self.prev_blank_before(bol) and _blank(next_line, self.quote_marks(bol))
-        if (open_alone and close_alone) or own_paragraph:
-            return self.emit_display(i, j + 2, tex)
+            if self.prev_blank_before(bol) and _blank(next_line, self.quote_marks(bol)):
+                return self.emit_display(i, j + 2, tex)  # a paragraph of its own
         self.flush(i)
-        tex = _unquote(tex, self.quote_marks(self.bol(i)))
+        if "\n" in tex:
+            tex = _unquote(tex, self.quote_marks(bol))
         self.out.append(self.math(tex, False, self.line_no(i)))
         self.skip(j + 2)
         return j + 2
 
-    def after_list_marker(self, pos: int) -> bool:
-        marker = _LIST_MARKER.match(self.text, self.bol(pos))
+    def after_list_marker(self, pos: int, bol: int) -> bool:
+        marker = _LIST_MARKER.match(self.text, bol)
         return marker is not None and marker.end() == pos
 
     def display_close(self, start: int) -> int:
@@ -556,9 +562,9 @@ class _Scanner:
         """A "<": an autolink or a tag of an HTML element is kept whole (its attribute values
         are never math); any other "<" is prose, escaped so Markdown and the sanitizer show it."""
         text = self.text
-        if not _MARKUP_START.match(text, i + 1):
+        if text[i + 1 : i + 2] not in _MARKUP_FIRST:
             return i + 1  # "a < b": Markdown itself shows it as text
-        end = min(len(text), i + _TAG_LIMIT)
+        end = i + _TAG_LIMIT  # (past the text's end reads as its end)
         m = _AUTOLINK.match(text, i, end) or _TAG.match(text, i, end)
         if m and (m.re is _AUTOLINK or _opens_element_cached(m)):
             return m.end()

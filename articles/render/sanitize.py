@@ -226,6 +226,8 @@ def _report_removed(html: str, result: Sanitized) -> None:
     for spelling in dict.fromkeys(_INPUT_TAG.findall(html)):
         found = _TAG_VERDICTS.get(spelling)
         if found is None:
+            if _SLOT_ATTRIBUTES.fullmatch(spelling[1]) and spelling[0] in ("span", "div"):
+                continue  # a math slot: kept whole (a class of letters, digits and "-")
             if len(_TAG_VERDICTS) >= _TAG_VERDICTS_LIMIT:
                 _TAG_VERDICTS.clear()
             found = _TAG_VERDICTS[spelling] = _tag_removes(*spelling)
@@ -235,6 +237,9 @@ def _report_removed(html: str, result: Sanitized) -> None:
                 result.removed.append(what)
 
 
+# The attributes of a math slot (articles.render.math) as Markdown writes them: unique to each
+# slot (a per-render nonce), so never remembered, and known to be kept as they are.
+_SLOT_ATTRIBUTES = re.compile(r' class="math math-(?:inline|display) cikkmath-[0-9a-f]{16}-\d+"')
 # (tag name, attributes as written) -> what the allowlist removes from it. Bounded.
 _TAG_VERDICTS: dict[tuple[str, str], tuple[str, ...]] = {}
 _TAG_VERDICTS_LIMIT = 8192
@@ -264,8 +269,9 @@ def _tag_removes(name: str, attributes: str) -> tuple[str, ...]:
 def _report_output(clean: str, result: Sanitized) -> None:
     """Images, links and visible text of nh3's output (well-formed: a few regexes suffice)."""
     for match in _OUTPUT_IMG_OR_A.finditer(clean):
-        values = {key: unescape(value) for key, value in _OUTPUT_ATTRIBUTE.findall(match.group(2))}
-        keys = {key for key, _value in _OUTPUT_ATTRIBUTE.findall(match.group(2))}
+        pairs = _OUTPUT_ATTRIBUTE.findall(match.group(2))
+        values = {key: unescape(value) for key, value in pairs}
+        keys = {key for key, _value in pairs}
         if match.group(1) == "img":
             src = values.get("src", "")
             result.images.append(src)  # "" when it had none, or the sanitizer dropped it
