@@ -36,7 +36,6 @@ from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
 import django
-import reversion
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.storage import Storage, default_storage
@@ -62,6 +61,7 @@ from articles.frontmatter import (
 from articles.frontmatter import (
     HANDLER as FRONTMATTER,
 )
+from articles.history import revision_fields, serialize, write_revision
 from articles.images import (
     CheckedImage,
     ImageRejected,
@@ -73,6 +73,10 @@ from articles.models import Article, Author, BodyDerived, Byline, Tag, derive_bo
 from articles.render_limits import RenderRefused
 from articles.text import make_slug
 from articles.time_limit import TimeLimitExceeded, time_limit
+
+# What a revision keeps of an article and of a byline (as registered in articles.admin).
+_ARTICLE_REVISION_FIELDS = revision_fields(Article, Article.NOT_IN_REVISIONS)
+_BYLINE_REVISION_FIELDS = revision_fields(Byline)
 
 _T = TypeVar("_T")
 _M = TypeVar("_M", bound=models.Model)
@@ -705,12 +709,7 @@ class Importer:
         self._check_claim(source.slug, key)
         self._pending = ({}, {})
         try:
-            # One revision per imported change, in the file's transaction: the admin's history
-            # and compare screens show it ("importálva: path"), and a conflict names it.
-            with (
-                transaction.atomic(),
-                reversion.create_revision(manage_manually=True, atomic=False),  # in ours
-            ):
+            with transaction.atomic():
                 status = self._write(prepared, rendered)
                 if self.dry_run:
                     raise _DryRunRollback
@@ -818,15 +817,19 @@ class Importer:
             Article.objects.filter(pk=article.pk).update(imported_version=F("version"))
             article.imported_version = article.version
         bylines = self._set_authors(article, source.authors, replace=not created)
-        self._set_tags(article, source.tags, replace=not created)
+        tags = self._set_tags(article, source.tags, replace=not created)
         held = source.released and self._release_gate(article, findings, prepared)
-        # The revision keeps the bylines too (Article follows them, registered in
-        # articles.admin). Added from the objects just written, whose authors are at hand:
-        # following them would read each byline's author again to name it.
-        for byline in bylines:
-            reversion.add_to_revision(byline)
-        reversion.add_to_revision(article)
-        reversion.set_comment(f"{IMPORT_COMMENT_PREFIX}{prepared.key}")
+        # One revision per imported change, in the file's transaction: the admin's history
+        # and compare screens show it ("importálva: path"), and a conflict names it. It keeps
+        # the bylines too (Article follows them, registered in articles.admin), written from
+        # the objects at hand, not read back (articles.history).
+        write_revision(
+            [
+                (article, serialize(article, _ARTICLE_REVISION_FIELDS, {"tags": tags})),
+                *((byline, serialize(byline, _BYLINE_REVISION_FIELDS)) for byline in bylines),
+            ],
+            comment=f"{IMPORT_COMMENT_PREFIX}{prepared.key}",
+        )
         if held:
             return HELD
         return CREATED if created else UPDATED
@@ -901,10 +904,11 @@ class Importer:
             ],
         )
 
-    def _set_tags(self, article: Article, names: list[str], *, replace: bool) -> None:
+    def _set_tags(self, article: Article, names: list[str], *, replace: bool) -> list[Tag]:
+        """The article's tags after the write (the revision names them)."""
         by_slug = {make_slug(name, max_length=100): name for name in names}
         if not by_slug and not replace:
-            return
+            return []
         tags = {slug: self._tags[slug] for slug in by_slug if slug in self._tags}
         unknown = [slug for slug in by_slug if slug not in tags]
         if unknown:
@@ -917,6 +921,7 @@ class Importer:
         else:  # a new article has no tags yet: insert the links, nothing to compare
             through = Article.tags.through
             through.objects.bulk_create(through(article=article, tag=tag) for tag in tags.values())
+        return list(tags.values())
 
 
 def _short(text: str, limit: int = 80) -> str:
