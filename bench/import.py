@@ -129,6 +129,9 @@ class StepTimer:
         self.patch(importing.Importer, "_set_authors", "bylines (Python)")
         self.patch(importing.Importer, "_set_tags", "tags (Python)")
         self.patch(reversion, "add_to_revision", "revision: serialise")
+        if hasattr(importing, "serialize"):
+            self.patch(importing, "serialize", "revision: serialise")
+            self.patch(importing, "write_revision", "revision: save (ORM, Python)")
         original = reversion.create_revision
         exit_timer = self.timed(
             "revision: save (ORM, Python)", lambda context, *exc: context.__exit__(*exc)
