@@ -67,10 +67,8 @@ def write_revision(
 ) -> Revision:
     """One revision holding a version of each object, in the caller's transaction; `entries`
     are (object, its serialisation by `serialize`). Two INSERTs, no reads."""
-    revision = Revision.objects.create(date_created=timezone.now(), comment=comment, user=user)
-    Version.objects.bulk_create(
+    rows = [
         Version(
-            revision=revision,
             object_id=force_str(obj.pk),
             content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
             db=router.db_for_write(type(obj), instance=obj),
@@ -79,5 +77,9 @@ def write_revision(
             object_repr=force_str(obj),
         )
         for obj, data in entries
-    )
+    ]
+    revision = Revision.objects.create(date_created=timezone.now(), comment=comment, user=user)
+    for row in rows:
+        row.revision = revision
+    Version.objects.bulk_create(rows)
     return revision
