@@ -623,12 +623,20 @@ class Importer:
 
     def _check_images(self, images: list[ResolvedImage]) -> dict[str, CheckedImage]:
         """Pillow-check each present image; bytes already verified in this run are not
-        decoded again (the chart shared by a thousand articles is decoded once)."""
+        decoded again (the chart shared by a thousand articles is decoded once), and bytes this
+        run has already stored are not even read again (their digest, the one the file's
+        checksum covers, names them; a changed file has another digest and is read)."""
         checked: dict[str, CheckedImage] = {}
         limit = settings.CIKK_IMAGE_MAX_BYTES
         for image in images:
             if image.path is None or image.ref in checked:
                 continue
+            known = self._verified.get(image.digest)
+            if known is not None:
+                stored = CheckedImage(b"", *known, sha256=image.digest)
+                if stored.storage_name in self._stored:  # never stored again: no bytes needed
+                    checked[image.ref] = stored
+                    continue
             with image.path.open("rb") as handle:
                 data = handle.read(limit + 1)
             digest = hashlib.sha256(data).hexdigest()

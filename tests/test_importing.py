@@ -637,6 +637,41 @@ def test_images_are_stored_once_and_references_rewritten(tmp_path):
     assert f'src="/media/{png_name}"' in article.body_html
 
 
+def test_an_image_stored_earlier_in_the_run_is_not_read_again_unless_it_changed(
+    tmp_path, monkeypatch
+):
+    """The second article using a chart the run has stored takes it by its digest (no read);
+    a chart replaced mid-run (other bytes) is read, checked and stored under its new name."""
+    folder = tmp_path / "cikkek"
+    (folder / "kepek").mkdir(parents=True)
+    chart = folder / "kepek" / "abra.png"
+    chart.write_bytes(png_bytes("red"))
+    body = "![ábra](/kepek/abra.png)\n"
+    files = [article_file(folder, f"{n}.md", title=f"Cikk {n}", body=body) for n in "abc"]
+    importer = Importer()
+    assert importer.import_file(files[0]).status == CREATED
+    opened: list[str] = []
+    original_open = Path.open
+
+    def recording_open(self, *args, **kwargs):
+        opened.append(self.name)
+        return original_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", recording_open)
+    assert importer.import_file(files[1]).status == CREATED
+    assert "abra.png" not in opened  # hashed by (mtime, size) already, stored already
+    first = Article.objects.get(slug="cikk-a").body
+    assert Article.objects.get(slug="cikk-b").body == first
+
+    chart.write_bytes(png_bytes("blue", size=(9, 7)))  # replaced: other bytes, other size
+    assert importer.import_file(files[2]).status == CREATED
+    assert "abra.png" in opened
+    third = Article.objects.get(slug="cikk-c").body
+    assert third != first
+    stored = {n for n in media_files() if n.startswith("images/")}
+    assert len(stored) == 2 and all(f"/media/{n}" in first + third for n in stored)
+
+
 def test_a_missing_image_is_a_warning_and_keeps_the_reference(tmp_path):
     path = article_file(
         tmp_path,
