@@ -259,9 +259,14 @@ def local_path(src: str) -> str | None:
     return unquote(parts.path)
 
 
-def rewrite_refs(body: str, replacements: dict[str, str]) -> str:
-    """Replace image URLs (by exact src) from the end, so earlier positions stay valid."""
-    for ref in reversed(find_image_refs(body)):
+def rewrite_refs(
+    body: str, replacements: dict[str, str], refs: list[ImageRef] | None = None
+) -> str:
+    """Replace image URLs (by exact src) from the end, so earlier positions stay valid.
+    `refs`: find_image_refs(body) when the caller has it already."""
+    if not replacements:
+        return body
+    for ref in reversed(find_image_refs(body) if refs is None else refs):
         if ref.src in replacements:
             body = body[: ref.start] + replacements[ref.src] + body[ref.end :]
     return body
@@ -584,14 +589,14 @@ class Importer:
         return data
 
     def _resolve_images(
-        self, cover: str, body: str, path: Path, findings: list[str]
+        self, cover: str, body_refs_found: list[ImageRef], path: Path, findings: list[str]
     ) -> list[ResolvedImage]:
         file_dir = path.parent
         assets_dir = self.assets if self.assets is not None else file_dir
         refs: list[tuple[str, bool]] = []
         if cover and local_path(cover) is not None:
             refs.append((cover, True))
-        body_refs = {ref.src for ref in find_image_refs(body) if local_path(ref.src)}
+        body_refs = {ref.src for ref in body_refs_found if local_path(ref.src)}
         refs.extend((src, False) for src in sorted(body_refs))
         resolved: list[ResolvedImage] = []
         for ref, is_cover in refs:
@@ -663,7 +668,8 @@ class Importer:
         # The unchanged check first, without a YAML parse: same bytes and same images as at
         # the last import means nothing to validate or write.
         cover = quick_cover(yaml_text)
-        images = self._resolve_images(cover, body, path, outcome.findings)
+        body_refs = find_image_refs(body)
+        images = self._resolve_images(cover, body_refs, path, outcome.findings)
         checksum = self._checksum(data, images)
         if self._unchanged(checksum, known, outcome):
             return None
@@ -672,7 +678,7 @@ class Importer:
         parsed_cover = parsed_cover.strip() if isinstance(parsed_cover, str) else ""
         if parsed_cover != cover:  # frontmatter the shortcut cannot read: do it properly
             outcome.findings.clear()
-            images = self._resolve_images(parsed_cover, body, path, outcome.findings)
+            images = self._resolve_images(parsed_cover, body_refs, path, outcome.findings)
             checksum = self._checksum(data, images)
             if self._unchanged(checksum, known, outcome):
                 return None
@@ -684,7 +690,8 @@ class Importer:
         # The body as stored: image references point at the stored (content-hash) names,
         # known before anything is written, so the text can be rendered ahead of the write.
         urls = {ref: self.storage.url(image.storage_name) for ref, image in checked.items()}
-        body = rewrite_refs(source.body, urls)
+        # The references found above when validating left the body as it was (the usual case).
+        body = rewrite_refs(source.body, urls, body_refs if source.body == body else None)
         return _Prepared(outcome, source, checked, key, checksum, body)
 
     def _unchanged(self, checksum: str, known: Iterable[str], outcome: Outcome) -> bool:
