@@ -413,6 +413,8 @@ class Importer:
         # Storage names stored (with their renditions) by this run: a content-hash name never
         # changes meaning, and stored files are never deleted by the importer.
         self._stored: set[str] = set()
+        # The URL of each content-hash name, asked once per run (the same charts in every file).
+        self._urls: dict[str, str] = {}
         # Authors and tags by slug, as committed by earlier files of this run: a thousand
         # articles by the same few authors need no look-up each. A file's own finds and
         # creations join them only once its transaction has committed (`_pending`).
@@ -689,10 +691,16 @@ class Importer:
         checked = self._check_images(images)
         # The body as stored: image references point at the stored (content-hash) names,
         # known before anything is written, so the text can be rendered ahead of the write.
-        urls = {ref: self.storage.url(image.storage_name) for ref, image in checked.items()}
+        urls = {ref: self._url(image.storage_name) for ref, image in checked.items()}
         # The references found above when validating left the body as it was (the usual case).
         body = rewrite_refs(source.body, urls, body_refs if source.body == body else None)
         return _Prepared(outcome, source, checked, key, checksum, body)
+
+    def _url(self, name: str) -> str:
+        url = self._urls.get(name)
+        if url is None:
+            url = self._urls[name] = self.storage.url(name)
+        return url
 
     def _unchanged(self, checksum: str, known: Iterable[str], outcome: Outcome) -> bool:
         """Same bytes and images as at the last import: nothing to do. A file that was held
