@@ -362,6 +362,9 @@ class _Prepared:
     key: str
     checksum: str
     body: str  # the body as stored (image references rewritten), the text to render
+    # Every image of the body was stored (by this run) before its rendering began: the
+    # rendering's srcsets are final (Article.use_rendered).
+    images_stored: bool = False
 
 
 def _render_pool(jobs: int) -> ProcessPoolExecutor:
@@ -463,7 +466,15 @@ class Importer:
         """Everything that can be slow, under the file's time limit, before any write."""
         with time_limit(self.time_limit):
             prepared = self._prepare(path, outcome)
-            return None if prepared is None else (prepared, derive_body(prepared.body))
+            if prepared is None:
+                return None
+            self._note_stored(prepared)
+            return prepared, derive_body(prepared.body)
+
+    def _note_stored(self, prepared: _Prepared) -> None:
+        """Called as its rendering begins: whether every image of the body is in storage."""
+        names = (image.storage_name for image in prepared.checked.values())
+        prepared.images_stored = all(name in self._stored for name in names)
 
     def _run_parallel(self, paths: Iterable[Path], jobs: int) -> Iterator[Outcome]:
         # Bounded look-ahead: enough queued renders to keep every worker busy while this
@@ -481,6 +492,7 @@ class Importer:
                     if pool is None:  # not started for a run of unchanged files
                         pool = _render_pool(jobs)
                     try:
+                        self._note_stored(prepared)
                         future = pool.submit(render_within, prepared.body, self.time_limit)
                     except BrokenProcessPool:  # save() renders here from now on
                         broken = True
@@ -508,6 +520,7 @@ class Importer:
             except Exception:  # a broken worker: render here instead, under the limit
                 rendered = None
         if rendered is None:
+            self._note_stored(prepared)
             rendered = self._guarded(outcome, self._render_limited, prepared.body)
             if rendered is None:
                 return outcome
@@ -819,7 +832,7 @@ class Importer:
         article.image_alt = source.image_alt
         article.body = prepared.body
         if rendered is not None:
-            article.use_rendered(prepared.body, rendered)
+            article.use_rendered(prepared.body, rendered, images_stored=prepared.images_stored)
         article.date = source.date
         article.released = source.released
         article.extra = source.extra

@@ -92,6 +92,7 @@ class StepTimer:
         self.totals: dict[str, float] = {}
         self.counts: dict[str, int] = {}
         self._stack: list[float] = []  # CPU of the inner steps, per open step
+        self.waited = 0.0  # wall seconds in Future.result()
 
     def timed(self, name: str, function):
         timer = self
@@ -158,11 +159,27 @@ class StepTimer:
 
         connection.execute_wrappers.append(sql_timer)
 
+        # Wall time the importing process waits for a render (idle unless the workers are
+        # behind): reported apart, it is not CPU.
+        from concurrent.futures import Future
+
+        result = Future.result
+
+        def waited(future, timeout=None):
+            started = time.perf_counter()
+            try:
+                return result(future, timeout)
+            finally:
+                self.waited += time.perf_counter() - started
+
+        Future.result = waited
+
     def report(self, n: int, cpu: float, main_thread: float) -> dict:
         rows = {
             name: (total / n * 1000, self.counts[name] / n) for name, total in self.totals.items()
         }
         rows["other threads (pool results)"] = ((cpu - main_thread) / n * 1000, 0.0)
+        rows["(wall, not CPU) waiting for a render"] = (self.waited / n * 1000, 0.0)
         rows["main thread, outside the steps"] = (
             (main_thread - sum(self.totals.values())) / n * 1000,
             0.0,

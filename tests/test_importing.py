@@ -672,6 +672,38 @@ def test_an_image_stored_earlier_in_the_run_is_not_read_again_unless_it_changed(
     assert len(stored) == 2 and all(f"/media/{n}" in first + third for n in stored)
 
 
+def test_srcsets_are_the_same_whether_the_image_was_stored_before_or_after_rendering(
+    tmp_path, monkeypatch
+):
+    """The first file is rendered before its chart is stored (save() adds the srcsets); the
+    second after (the renderer added them, save() does not look again): the same HTML."""
+    import articles.body_images
+
+    folder = tmp_path / "cikkek"
+    (folder / "kepek").mkdir(parents=True)
+    (folder / "kepek" / "abra.png").write_bytes(png_bytes(size=(900, 600)))
+    body = "![ábra](/kepek/abra.png)\n"
+    first, second = (
+        article_file(folder, f"{n}.md", title="Cikk", extra=f"slug: cikk-{n}", body=body)
+        for n in "ab"
+    )
+    importer = Importer()
+    assert importer.import_file(first).status == CREATED
+    scanned: list[str] = []
+    original = articles.body_images.responsive_images
+
+    def recording(html: str) -> str:
+        scanned.append(html)
+        return original(html)
+
+    monkeypatch.setattr(articles.body_images, "responsive_images", recording)
+    assert importer.import_file(second).status == CREATED
+    html_a, html_b = (Article.objects.get(slug=f"cikk-{n}").body_html for n in "ab")
+    assert 'srcset="' in html_a and "<picture>" in html_a
+    assert html_b == html_a
+    assert scanned == []  # save() did not scan the HTML again (the renderer's srcsets stand)
+
+
 def test_a_missing_image_is_a_warning_and_keeps_the_reference(tmp_path):
     path = article_file(
         tmp_path,
