@@ -27,9 +27,8 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -71,8 +70,7 @@ class _OtherArticle:
     slug: str
     title: str
     raw_description: str
-    released: bool
-    date: datetime
+    public: bool  # released and dated no later than when the context was loaded
     # The stored digests of the normalised description (whole, first and last words): an
     # exact copy is found by comparing digests, without normalising the text again.
     description_key: str = ""
@@ -87,7 +85,7 @@ class _OtherArticle:
 
     @property
     def is_public(self) -> bool:
-        return self.released and self.date <= timezone.now()
+        return bool(self.public)
 
 
 # Candidates for a near-duplicate description come from these index lookups: the same
@@ -118,27 +116,38 @@ class CheckContext:
         bodies link to and those whose description may repeat one of theirs. Never all
         articles, and a bounded number however many share a description. `links` and
         `descriptions` stand for an article not saved yet (its rendering is at hand)."""
-        from django.db.models import Q
+        from django.db import connection
 
         from articles.models import Article
 
         wanted: set[str] = set(linked_slugs(links))
-        keys: set[str] = {k for text in descriptions for k in description_keys(text) if k}
+        digests = [description_keys(text) for text in descriptions]
         for article in batch:
             wanted.update(linked_slugs(_rendered_for(article).links))
-            keys.update(k for k in description_keys(article.description) if k)
-        chosen = _description_matches(sorted(keys)) if keys else set()
-        if not wanted and not chosen:
+            digests.append(description_keys(article.description))
+        # One statement with bound values (names from the model): the ORM's building of it
+        # cost more than the database's answer, on every save and imported file.
+        meta, quote = Article._meta, connection.ops.quote_name
+        column = {
+            name: quote(meta.get_field(name).column) for name in (*_CONTEXT_COLUMNS, "released")
+        }
+        where: list[str] = []
+        params: list[Any] = [connection.ops.adapt_datetimefield_value(timezone.now())]
+        if wanted:
+            where.append(f"{column['slug']} IN ({', '.join(['%s'] * len(wanted))})")
+            params += sorted(wanted)
+        for sql, values in description_match_sql(digests):
+            where.append(f"{column['id']} IN ({sql})")
+            params += values
+        if not where:
             return cls()
-        condition = Q(slug__in=sorted(wanted)) | Q(pk__in=sorted(chosen))
-        rows = (
-            Article.objects.filter(condition)
-            .order_by()
-            .values_list(
-                "pk", "slug", "title", "description", "released", "date",
-                "description_key", "description_head", "description_tail",
-            )
-        )  # fmt: skip
+        public = f"({column['released']} AND {column['date']} <= %s)"
+        select = ", ".join(public if name == "date" else column[name] for name in _CONTEXT_COLUMNS)
+        table = quote(meta.db_table)
+        query = f"SELECT {select} FROM {table} WHERE {' OR '.join(where)}"  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            rows = cursor.fetchall()
         return cls(articles=[_OtherArticle(*row) for row in rows])
 
     def by_slug(self) -> dict[str, _OtherArticle]:
@@ -164,46 +173,69 @@ class CheckContext:
         return exact + near[:MAX_DUPLICATE_CANDIDATES]
 
 
+# What CheckContext.load reads of each other article ("date" stands for "public": released and
+# not in the future, computed by the database), in _OtherArticle's order.
+_CONTEXT_COLUMNS = (
+    "id", "slug", "title", "description", "date", "description_key", "description_head",
+    "description_tail",
+)  # fmt: skip
+
 # Rows with the same whole-description digest a check needs: one besides the article itself.
 EXACT_ROWS = 2
-_DESCRIPTION_COLUMNS = ("description_key", "description_head", "description_tail")
+# Parts of one compound SELECT (SQLite allows 500); a larger batch gets more of them.
+_PARTS_PER_QUERY = 200
 
 
-def _description_matches(keys: list[str]) -> set[int]:
-    """Primary keys of the articles whose stored description digests equal one of `keys`: at
-    most EXACT_ROWS per whole-description digest and a bounded number per first/last words.
+def description_match_sql(
+    digests: Iterable[tuple[str, str, str]],
+) -> list[tuple[str, list[str]]]:
+    """SQL selecting the primary keys of the articles whose stored description digests match
+    one of `digests` ((whole, first words, last words) per description, as description_keys
+    gives them): at most EXACT_ROWS sharing a whole digest, and at most EXACT_ROWS +
+    MAX_DUPLICATE_CANDIDATES per first or last words with another whole digest (near copies;
+    exact copies sharing the words do not count against that bound).
 
-    One query, answered from the digest indexes alone (no table row: on SQLite a row's later
-    columns sit behind its body's overflow pages). Reading the full
-    rows of every article sharing a description made each check grow with their number, and an
-    import of files sharing a few descriptions quadratic."""
-    from django.db.models import IntegerField, Value
+    Each part is an index lookup with its own LIMIT (SQLite allows a LIMIT in a compound
+    SELECT's part only inside a subquery), so the database reads at most that many index
+    entries per digest, however many articles share it: a house description shared by
+    thousands, or an import of files sharing a few, costs each check the same few rows.
+    Answered from the digest indexes alone (no table row: on SQLite a row's later columns sit
+    behind its body's overflow pages). One (sql, params) per _PARTS_PER_QUERY parts."""
+    from django.db import connection
 
     from articles.models import Article
 
-    exact = Article.objects.filter(description_key__in=keys)
-    parts = [
-        # Near candidates share the first or last words and have another whole digest: the
-        # exact copies sharing them are counted once, above, not against the near bound.
-        (
-            exact
-            if kind == 0
-            else Article.objects.filter(**{f"{column}__in": keys}).exclude(description_key__in=keys)
+    meta, quote = Article._meta, connection.ops.quote_name
+    table = quote(meta.db_table)
+    pk, key, head, tail = (
+        quote(meta.get_field(name).column)
+        for name in ("id", "description_key", "description_head", "description_tail")
+    )
+    # Names from the model, values bound: nothing of a description reaches the SQL text.
+    exact_sql = f"SELECT {pk} FROM {table} WHERE {key} = %s LIMIT %s"  # noqa: S608
+    near_sql = {
+        column: f"SELECT {pk} FROM {table} WHERE {column} = %s AND {key} <> %s LIMIT %s"  # noqa: S608
+        for column in (head, tail)
+    }
+    exact_limit, near_limit = EXACT_ROWS, EXACT_ROWS + MAX_DUPLICATE_CANDIDATES
+    parts: dict[tuple[str, ...], list[str | int]] = {}  # (sql, digests) → its parameters
+    for whole, first, last in digests:
+        if not whole:
+            continue
+        parts[(exact_sql, whole)] = [whole, exact_limit]
+        for column_sql in near_sql.values():
+            for words in (first, last):
+                parts[(column_sql, words, whole)] = [words, whole, near_limit]
+    queries = []
+    chosen = list(parts.items())
+    for start in range(0, len(chosen), _PARTS_PER_QUERY):
+        batch = chosen[start : start + _PARTS_PER_QUERY]
+        sql = " UNION ALL ".join(
+            f"SELECT * FROM ({part_sql}) AS part_{index}"  # noqa: S608
+            for index, ((part_sql, *_digests), _params) in enumerate(batch)
         )
-        .order_by()
-        .annotate(kind=Value(kind, output_field=IntegerField()))
-        .values_list("kind", column, "pk")
-        for kind, column in enumerate(_DESCRIPTION_COLUMNS)
-    ]
-    seen: dict[tuple[int, str], int] = {}
-    chosen: set[int] = set()
-    for kind, value, pk in parts[0].union(*parts[1:], all=True):
-        cap = EXACT_ROWS if kind == 0 else EXACT_ROWS + MAX_DUPLICATE_CANDIDATES
-        count = seen.get((kind, value), 0)
-        if count < cap:
-            seen[(kind, value)] = count + 1
-            chosen.add(pk)
-    return chosen
+        queries.append((sql, [value for _part, params in batch for value in params]))
+    return queries
 
 
 def _digest(text: str) -> str:

@@ -36,7 +36,6 @@ from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
 import django
-import reversion
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.storage import Storage, default_storage
@@ -62,6 +61,7 @@ from articles.frontmatter import (
 from articles.frontmatter import (
     HANDLER as FRONTMATTER,
 )
+from articles.history import revision_fields, serialize, write_revision
 from articles.images import (
     CheckedImage,
     ImageRejected,
@@ -73,6 +73,10 @@ from articles.models import Article, Author, BodyDerived, Byline, Tag, derive_bo
 from articles.render_limits import RenderRefused
 from articles.text import make_slug
 from articles.time_limit import TimeLimitExceeded, time_limit
+
+# What a revision keeps of an article and of a byline (as registered in articles.admin).
+_ARTICLE_REVISION_FIELDS = revision_fields(Article, Article.NOT_IN_REVISIONS)
+_BYLINE_REVISION_FIELDS = revision_fields(Byline)
 
 _T = TypeVar("_T")
 _M = TypeVar("_M", bound=models.Model)
@@ -255,9 +259,14 @@ def local_path(src: str) -> str | None:
     return unquote(parts.path)
 
 
-def rewrite_refs(body: str, replacements: dict[str, str]) -> str:
-    """Replace image URLs (by exact src) from the end, so earlier positions stay valid."""
-    for ref in reversed(find_image_refs(body)):
+def rewrite_refs(
+    body: str, replacements: dict[str, str], refs: list[ImageRef] | None = None
+) -> str:
+    """Replace image URLs (by exact src) from the end, so earlier positions stay valid.
+    `refs`: find_image_refs(body) when the caller has it already."""
+    if not replacements:
+        return body
+    for ref in reversed(find_image_refs(body) if refs is None else refs):
         if ref.src in replacements:
             body = body[: ref.start] + replacements[ref.src] + body[ref.end :]
     return body
@@ -353,6 +362,9 @@ class _Prepared:
     key: str
     checksum: str
     body: str  # the body as stored (image references rewritten), the text to render
+    # Every image of the body was stored (by this run) before its rendering began: the
+    # rendering's srcsets are final (Article.use_rendered).
+    images_stored: bool = False
 
 
 def _render_pool(jobs: int) -> ProcessPoolExecutor:
@@ -404,6 +416,8 @@ class Importer:
         # Storage names stored (with their renditions) by this run: a content-hash name never
         # changes meaning, and stored files are never deleted by the importer.
         self._stored: set[str] = set()
+        # The URL of each content-hash name, asked once per run (the same charts in every file).
+        self._urls: dict[str, str] = {}
         # Authors and tags by slug, as committed by earlier files of this run: a thousand
         # articles by the same few authors need no look-up each. A file's own finds and
         # creations join them only once its transaction has committed (`_pending`).
@@ -452,7 +466,15 @@ class Importer:
         """Everything that can be slow, under the file's time limit, before any write."""
         with time_limit(self.time_limit):
             prepared = self._prepare(path, outcome)
-            return None if prepared is None else (prepared, derive_body(prepared.body))
+            if prepared is None:
+                return None
+            self._note_stored(prepared)
+            return prepared, derive_body(prepared.body)
+
+    def _note_stored(self, prepared: _Prepared) -> None:
+        """Called as its rendering begins: whether every image of the body is in storage."""
+        names = (image.storage_name for image in prepared.checked.values())
+        prepared.images_stored = all(name in self._stored for name in names)
 
     def _run_parallel(self, paths: Iterable[Path], jobs: int) -> Iterator[Outcome]:
         # Bounded look-ahead: enough queued renders to keep every worker busy while this
@@ -470,6 +492,7 @@ class Importer:
                     if pool is None:  # not started for a run of unchanged files
                         pool = _render_pool(jobs)
                     try:
+                        self._note_stored(prepared)
                         future = pool.submit(render_within, prepared.body, self.time_limit)
                     except BrokenProcessPool:  # save() renders here from now on
                         broken = True
@@ -497,6 +520,7 @@ class Importer:
             except Exception:  # a broken worker: render here instead, under the limit
                 rendered = None
         if rendered is None:
+            self._note_stored(prepared)
             rendered = self._guarded(outcome, self._render_limited, prepared.body)
             if rendered is None:
                 return outcome
@@ -580,14 +604,14 @@ class Importer:
         return data
 
     def _resolve_images(
-        self, cover: str, body: str, path: Path, findings: list[str]
+        self, cover: str, body_refs_found: list[ImageRef], path: Path, findings: list[str]
     ) -> list[ResolvedImage]:
         file_dir = path.parent
         assets_dir = self.assets if self.assets is not None else file_dir
         refs: list[tuple[str, bool]] = []
         if cover and local_path(cover) is not None:
             refs.append((cover, True))
-        body_refs = {ref.src for ref in find_image_refs(body) if local_path(ref.src)}
+        body_refs = {ref.src for ref in body_refs_found if local_path(ref.src)}
         refs.extend((src, False) for src in sorted(body_refs))
         resolved: list[ResolvedImage] = []
         for ref, is_cover in refs:
@@ -619,12 +643,20 @@ class Importer:
 
     def _check_images(self, images: list[ResolvedImage]) -> dict[str, CheckedImage]:
         """Pillow-check each present image; bytes already verified in this run are not
-        decoded again (the chart shared by a thousand articles is decoded once)."""
+        decoded again (the chart shared by a thousand articles is decoded once), and bytes this
+        run has already stored are not even read again (their digest, the one the file's
+        checksum covers, names them; a changed file has another digest and is read)."""
         checked: dict[str, CheckedImage] = {}
         limit = settings.CIKK_IMAGE_MAX_BYTES
         for image in images:
             if image.path is None or image.ref in checked:
                 continue
+            known = self._verified.get(image.digest)
+            if known is not None:
+                stored = CheckedImage(b"", *known, sha256=image.digest)
+                if stored.storage_name in self._stored:  # never stored again: no bytes needed
+                    checked[image.ref] = stored
+                    continue
             with image.path.open("rb") as handle:
                 data = handle.read(limit + 1)
             digest = hashlib.sha256(data).hexdigest()
@@ -651,7 +683,8 @@ class Importer:
         # The unchanged check first, without a YAML parse: same bytes and same images as at
         # the last import means nothing to validate or write.
         cover = quick_cover(yaml_text)
-        images = self._resolve_images(cover, body, path, outcome.findings)
+        body_refs = find_image_refs(body)
+        images = self._resolve_images(cover, body_refs, path, outcome.findings)
         checksum = self._checksum(data, images)
         if self._unchanged(checksum, known, outcome):
             return None
@@ -660,7 +693,7 @@ class Importer:
         parsed_cover = parsed_cover.strip() if isinstance(parsed_cover, str) else ""
         if parsed_cover != cover:  # frontmatter the shortcut cannot read: do it properly
             outcome.findings.clear()
-            images = self._resolve_images(parsed_cover, body, path, outcome.findings)
+            images = self._resolve_images(parsed_cover, body_refs, path, outcome.findings)
             checksum = self._checksum(data, images)
             if self._unchanged(checksum, known, outcome):
                 return None
@@ -671,9 +704,16 @@ class Importer:
         checked = self._check_images(images)
         # The body as stored: image references point at the stored (content-hash) names,
         # known before anything is written, so the text can be rendered ahead of the write.
-        urls = {ref: self.storage.url(image.storage_name) for ref, image in checked.items()}
-        body = rewrite_refs(source.body, urls)
+        urls = {ref: self._url(image.storage_name) for ref, image in checked.items()}
+        # The references found above when validating left the body as it was (the usual case).
+        body = rewrite_refs(source.body, urls, body_refs if source.body == body else None)
         return _Prepared(outcome, source, checked, key, checksum, body)
+
+    def _url(self, name: str) -> str:
+        url = self._urls.get(name)
+        if url is None:
+            url = self._urls[name] = self.storage.url(name)
+        return url
 
     def _unchanged(self, checksum: str, known: Iterable[str], outcome: Outcome) -> bool:
         """Same bytes and images as at the last import: nothing to do. A file that was held
@@ -705,12 +745,7 @@ class Importer:
         self._check_claim(source.slug, key)
         self._pending = ({}, {})
         try:
-            # One revision per imported change, in the file's transaction: the admin's history
-            # and compare screens show it ("importálva: path"), and a conflict names it.
-            with (
-                transaction.atomic(),
-                reversion.create_revision(manage_manually=True, atomic=False),  # in ours
-            ):
+            with transaction.atomic():
                 status = self._write(prepared, rendered)
                 if self.dry_run:
                     raise _DryRunRollback
@@ -797,7 +832,7 @@ class Importer:
         article.image_alt = source.image_alt
         article.body = prepared.body
         if rendered is not None:
-            article.use_rendered(prepared.body, rendered)
+            article.use_rendered(prepared.body, rendered, images_stored=prepared.images_stored)
         article.date = source.date
         article.released = source.released
         article.extra = source.extra
@@ -818,15 +853,19 @@ class Importer:
             Article.objects.filter(pk=article.pk).update(imported_version=F("version"))
             article.imported_version = article.version
         bylines = self._set_authors(article, source.authors, replace=not created)
-        self._set_tags(article, source.tags, replace=not created)
+        tags = self._set_tags(article, source.tags, replace=not created)
         held = source.released and self._release_gate(article, findings, prepared)
-        # The revision keeps the bylines too (Article follows them, registered in
-        # articles.admin). Added from the objects just written, whose authors are at hand:
-        # following them would read each byline's author again to name it.
-        for byline in bylines:
-            reversion.add_to_revision(byline)
-        reversion.add_to_revision(article)
-        reversion.set_comment(f"{IMPORT_COMMENT_PREFIX}{prepared.key}")
+        # One revision per imported change, in the file's transaction: the admin's history
+        # and compare screens show it ("importálva: path"), and a conflict names it. It keeps
+        # the bylines too (Article follows them, registered in articles.admin), written from
+        # the objects at hand, not read back (articles.history).
+        write_revision(
+            [
+                (article, serialize(article, _ARTICLE_REVISION_FIELDS, {"tags": tags})),
+                *((byline, serialize(byline, _BYLINE_REVISION_FIELDS)) for byline in bylines),
+            ],
+            comment=f"{IMPORT_COMMENT_PREFIX}{prepared.key}",
+        )
         if held:
             return HELD
         return CREATED if created else UPDATED
@@ -901,10 +940,11 @@ class Importer:
             ],
         )
 
-    def _set_tags(self, article: Article, names: list[str], *, replace: bool) -> None:
+    def _set_tags(self, article: Article, names: list[str], *, replace: bool) -> list[Tag]:
+        """The article's tags after the write (the revision names them)."""
         by_slug = {make_slug(name, max_length=100): name for name in names}
         if not by_slug and not replace:
-            return
+            return []
         tags = {slug: self._tags[slug] for slug in by_slug if slug in self._tags}
         unknown = [slug for slug in by_slug if slug not in tags]
         if unknown:
@@ -917,6 +957,7 @@ class Importer:
         else:  # a new article has no tags yet: insert the links, nothing to compare
             through = Article.tags.through
             through.objects.bulk_create(through(article=article, tag=tag) for tag in tags.values())
+        return list(tags.values())
 
 
 def _short(text: str, limit: int = 80) -> str:

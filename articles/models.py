@@ -301,11 +301,15 @@ class Article(models.Model):
             keys = description_keys(self.description)
             self.description_key, self.description_head, self.description_tail = keys
 
-    def use_rendered(self, body: str, rendered: Rendered | BodyDerived) -> None:
+    def use_rendered(
+        self, body: str, rendered: Rendered | BodyDerived, *, images_stored: bool = False
+    ) -> None:
         """Let the next save() use a rendering of `body` made elsewhere (the admin form's
         validation, the importer's worker processes) instead of rendering again; ignored
-        unless self.body is still `body`."""
-        self._prerendered = (body, rendered)
+        unless self.body is still `body`. `images_stored`: every image of the body was in
+        storage before the rendering began (the importer knows), so its srcsets are already
+        those save() would add, and the HTML is not scanned for them again."""
+        self._prerendered = (body, rendered, images_stored)
 
     # What the editorial checks store with the row (articles.checks.store_findings /
     # apply_findings), so the admin list reads them instead of checking every article.
@@ -352,8 +356,11 @@ class Article(models.Model):
         rendered = derived.rendered
         self._rendered = rendered  # for the editorial findings stored by save()
         # Idempotent; for a rendering made ahead of the write (importer workers), before its
-        # images were stored, this is what adds their srcsets.
-        self.body_html = responsive_images(rendered.html)
+        # images were stored, this is what adds their srcsets. The renderer itself adds them for
+        # the images in storage when it runs (articles.render), so a rendering made with all of
+        # them stored already has every one.
+        images_stored = bool(given and given[0] == self.body and given[2])
+        self.body_html = rendered.html if images_stored else responsive_images(rendered.html)
         self.word_count = rendered.word_count
         self.render_report = derived.report
         # Folding and lower-casing go character by character (the parts meet at a line break,

@@ -17,6 +17,7 @@ left alone: a still frame would change what the author meant.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import posixpath
@@ -81,8 +82,15 @@ def original_format_widths(original_width: int) -> list[int]:
 
 def renditions_for(name: str, original_width: int | None) -> list[Rendition]:
     """Every rendition a stored image of this width has (or will have)."""
+    return list(_renditions_for(name, original_width))
+
+
+# A pure function of its arguments, asked for every image of every article rendered or
+# checked (the same few charts thousands of times in an import): remembered.
+@functools.lru_cache(maxsize=4096)
+def _renditions_for(name: str, original_width: int | None) -> tuple[Rendition, ...]:
     if not supports_renditions(name) or not original_width:
-        return []
+        return ()
     _stem, ext = _split(name)
     result = [
         Rendition(rendition_name(name, w, "webp"), w, "webp") for w in webp_widths(original_width)
@@ -92,7 +100,7 @@ def renditions_for(name: str, original_width: int | None) -> list[Rendition]:
             Rendition(rendition_name(name, w, ext), w, ext)
             for w in original_format_widths(original_width)
         ]
-    return result
+    return tuple(result)
 
 
 def missing_renditions(

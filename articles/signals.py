@@ -7,7 +7,12 @@ from django.dispatch import receiver
 
 from articles.models import Article, Byline
 from articles.render_limits import RenderRefused, render_bounded
-from articles.renditions import make_renditions, missing_renditions
+from articles.renditions import (
+    available_renditions,
+    forget_renditions,
+    make_renditions,
+    renditions_for,
+)
 
 
 @receiver(pre_save, sender=Article, dispatch_uid="articles.derive_on_raw_save")
@@ -40,14 +45,18 @@ def cover_renditions(sender, instance: Article, raw: bool = False, **kwargs) -> 
     admin stores the article's findings right after (save_related), which must see the
     renditions, or every new cover would be listed as missing them. If the transaction rolls
     back, the files stay unreferenced until `manage.py cleanup_media` removes them, like the
-    original. Cheap when nothing changed: a few `exists()` checks, no decoding.
+    original. Cheap when nothing changed: no decoding, and no storage request once the set was
+    seen complete (remembered per process, like the srcsets').
     """
     if raw or not instance.image or not instance.image_width:
         return
-    name = instance.image.name
+    name, width = instance.image.name, instance.image_width
     storage = instance.image.storage
-    if missing_renditions(name, instance.image_width, storage):
-        make_renditions(name, storage, width=instance.image_width)
+    # available_renditions remembers a complete set (content-hash names never change meaning):
+    # an import saving a thousand articles with the same cover asks storage once, not each time.
+    if len(available_renditions(name, width, storage)) < len(renditions_for(name, width)):
+        make_renditions(name, storage, width=width)
+        forget_renditions(name)  # srcsets list the new ones at once
 
 
 # Renaming or deleting an author or a tag changes every page that shows their articles: the

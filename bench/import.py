@@ -4,6 +4,7 @@
     .venv/bin/python bench/import.py --n 1000 5000
     .venv/bin/python bench/import.py --stub-renderer   # the importer alone, rendering stubbed
     .venv/bin/python bench/import.py --jobs 1          # rendering in the importing process
+    .venv/bin/python bench/import.py --steps           # + the importing process's CPU per step
 
 For each N: writes N variations of the articles in content/ (unique titles and slugs, bodies
 made seed-sized by joining the samples' bodies, images shared from content/kepek) into a temp
@@ -80,7 +81,113 @@ def generate(folder: Path, count: int) -> int:
     return total
 
 
-def child(folder: str, *, stub_renderer: bool, jobs: int | None) -> None:
+class StepTimer:
+    """CPU of the importing process per step of a file's import (`--steps`): each wrapped
+    function's main-thread CPU (`time.thread_time`, the wrapper's own included), inner steps
+    subtracted from the step around them, each SQL statement by table and verb (Django's
+    `connection.execute_wrapper`), the commit; "other threads" is the process's CPU beyond the
+    main thread's (the pool's result thread: reading and unpickling what the workers send)."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, float] = {}
+        self.counts: dict[str, int] = {}
+        self._stack: list[float] = []  # CPU of the inner steps, per open step
+        self.waited = 0.0  # wall seconds in Future.result()
+
+    def timed(self, name: str, function):
+        timer = self
+
+        def wrapper(*args, **kwargs):
+            timer._stack.append(0.0)
+            started = time.thread_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent = time.thread_time() - started
+                inner = timer._stack.pop()
+                timer.totals[name] = timer.totals.get(name, 0.0) + spent - inner
+                timer.counts[name] = timer.counts.get(name, 0) + 1
+                if timer._stack:
+                    timer._stack[-1] += spent
+
+        return wrapper
+
+    def patch(self, owner, attribute: str, name: str) -> None:
+        setattr(owner, attribute, self.timed(name, getattr(owner, attribute)))
+
+    def install(self) -> None:
+        import reversion
+        from django.db import connection
+        from django.db.backends.base.base import BaseDatabaseWrapper
+
+        import articles.importing as importing
+        import articles.models as models
+
+        self.patch(importing.Importer, "_prepare_limited", "read, parse, check images")
+        self.patch(importing.Importer, "_commit", "commit: rest (ORM, Python)")
+        self.patch(importing, "check_article", "editorial checks")
+        self.patch(models.Article, "render_body", "render_body (srcsets, texts)")
+        self.patch(importing.Importer, "_set_authors", "bylines (Python)")
+        self.patch(importing.Importer, "_set_tags", "tags (Python)")
+        self.patch(reversion, "add_to_revision", "revision: serialise")
+        if hasattr(importing, "serialize"):
+            self.patch(importing, "serialize", "revision: serialise")
+            self.patch(importing, "write_revision", "revision: save (ORM, Python)")
+        original = reversion.create_revision
+        exit_timer = self.timed(
+            "revision: save (ORM, Python)", lambda context, *exc: context.__exit__(*exc)
+        )
+
+        class TimedRevision:  # times the block's exit, where reversion writes the revision
+            def __init__(self, *args, **kwargs) -> None:
+                self.context = original(*args, **kwargs)
+
+            def __enter__(self):
+                return self.context.__enter__()
+
+            def __exit__(self, *exc):
+                return exit_timer(self.context, *exc)
+
+        reversion.create_revision = TimedRevision
+        self.patch(BaseDatabaseWrapper, "commit", "transaction COMMIT")
+        statement = re.compile(r'^\s*(\w+)\b.*?(?:FROM|INTO|UPDATE)\s+"?(\w+)', re.S)
+
+        def sql_timer(execute, sql, params, many, context):
+            match = statement.match(sql)
+            kind = f"SQL {match.group(1).upper()} {match.group(2)}" if match else "SQL other"
+            return self.timed(kind, execute)(sql, params, many, context)
+
+        connection.execute_wrappers.append(sql_timer)
+
+        # Wall time the importing process waits for a render (idle unless the workers are
+        # behind): reported apart, it is not CPU.
+        from concurrent.futures import Future
+
+        result = Future.result
+
+        def waited(future, timeout=None):
+            started = time.perf_counter()
+            try:
+                return result(future, timeout)
+            finally:
+                self.waited += time.perf_counter() - started
+
+        Future.result = waited
+
+    def report(self, n: int, cpu: float, main_thread: float) -> dict:
+        rows = {
+            name: (total / n * 1000, self.counts[name] / n) for name, total in self.totals.items()
+        }
+        rows["other threads (pool results)"] = ((cpu - main_thread) / n * 1000, 0.0)
+        rows["(wall, not CPU) waiting for a render"] = (self.waited / n * 1000, 0.0)
+        rows["main thread, outside the steps"] = (
+            (main_thread - sum(self.totals.values())) / n * 1000,
+            0.0,
+        )
+        return rows
+
+
+def child(folder: str, *, stub_renderer: bool, jobs: int | None, steps: bool = False) -> None:
     """Run in the child process: import once, print figures as JSON."""
     import django
 
@@ -103,8 +210,12 @@ def child(folder: str, *, stub_renderer: bool, jobs: int | None) -> None:
         # The importer renders before its transaction (under the per-file time limit).
         articles.importing.derive_body = lambda body: BodyDerived.of(Rendered(html=body, text=body))
 
+    timer = StepTimer() if steps else None
+    if timer is not None:
+        timer.install()
     started = time.perf_counter()
     cpu_started = time.process_time()
+    thread_started = time.thread_time()
     failed = False
     try:
         options = {"jobs": jobs} if jobs else {}  # default: the command's own choice
@@ -113,6 +224,7 @@ def child(folder: str, *, stub_renderer: bool, jobs: int | None) -> None:
         failed = True
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
+    main_thread = time.thread_time() - thread_started
     workers_cpu = render_workers_cpu()
     print(
         json.dumps(
@@ -123,6 +235,9 @@ def child(folder: str, *, stub_renderer: bool, jobs: int | None) -> None:
                 "failed": failed,
                 "articles": Article.objects.count(),
                 "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                "steps": timer.report(Article.objects.count() or 1, cpu, main_thread)
+                if timer
+                else None,
             }
         )
     )
@@ -153,10 +268,13 @@ def render_workers_cpu() -> float | None:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def run_child(env: dict[str, str], folder: Path, stub_renderer: bool, jobs: int | None) -> dict:
+def run_child(
+    env: dict[str, str], folder: Path, stub_renderer: bool, jobs: int | None, steps: bool = False
+) -> dict:
     started = time.perf_counter()
     stub = ["--stub-renderer"] if stub_renderer else []
     stub += ["--jobs", str(jobs)] if jobs else []
+    stub += ["--steps"] if steps else []
     result = subprocess.run(
         [sys.executable, __file__, "--child", str(folder), *stub],
         env=env,
@@ -173,7 +291,9 @@ def run_child(env: dict[str, str], folder: Path, stub_renderer: bool, jobs: int 
     return figures
 
 
-def bench(count: int, stub_renderer: bool = False, jobs: int | None = None) -> dict:
+def bench(
+    count: int, stub_renderer: bool = False, jobs: int | None = None, steps: bool = False
+) -> dict:
     with tempfile.TemporaryDirectory(prefix="cikk-bench-") as temp:
         temp_path = Path(temp)
         folder = temp_path / "cikkek"
@@ -195,7 +315,7 @@ def bench(count: int, stub_renderer: bool = False, jobs: int | None = None) -> d
             cwd=ROOT,
             check=True,
         )
-        first = run_child(env, folder, stub_renderer, jobs)
+        first = run_child(env, folder, stub_renderer, jobs, steps)
         again = run_child(env, folder, stub_renderer, jobs)
     if first["failed"] or first["articles"] != count:
         sys.exit(f"import failed: {first}")
@@ -221,6 +341,10 @@ def report(result: dict) -> None:
             f"    render workers CPU:    {workers:.1f} ms per article; total "
             f"{total * 1000:.1f} ms, ceiling on 2 cores {2 / total:.1f} articles/s"
         )
+    if first.get("steps"):
+        print("    importing process CPU per step (ms per article, calls per article):")
+        for name, (ms, calls) in sorted(first["steps"].items(), key=lambda item: -item[1][0]):
+            print(f"      {ms:6.2f}  {calls:5.1f}  {name}")
     print(
         f"  unchanged import: {n / again['seconds']:8.1f} files/s "
         f"({again['seconds']:.2f} s in the command, {again['wall']:.2f} s wall), "
@@ -241,17 +365,22 @@ def main() -> None:
         type=int,
         help="import_articles --jobs (default: the command's choice, one per CPU for a large run)",
     )
+    parser.add_argument(
+        "--steps",
+        action="store_true",
+        help="time the importing process's steps (CPU per article; adds a little overhead)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         sys.path.insert(0, str(ROOT))
-        child(args.child, stub_renderer=args.stub_renderer, jobs=args.jobs)
+        child(args.child, stub_renderer=args.stub_renderer, jobs=args.jobs, steps=args.steps)
         return
     if args.stub_renderer:
         print("(renderer stubbed out: figures show the importer's own cost)")
     results = []
     for count in args.n:
-        result = bench(count, args.stub_renderer, args.jobs)
+        result = bench(count, args.stub_renderer, args.jobs, args.steps)
         report(result)
         results.append(result)
     if len(results) > 1:

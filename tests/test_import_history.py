@@ -4,11 +4,13 @@ path", shown in the admin's history and compare screens and named by a save conf
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from reversion.models import Version
 
 from articles.checks import description_key
@@ -165,3 +167,57 @@ def test_a_revert_to_a_text_the_renderer_now_refuses_restores_it_without_html(
     article.refresh_from_db()
     assert article.body == body
     assert article.body_html == "" and article.render_report == {}
+
+
+def _reversion_serialised(objects) -> dict[tuple[str, str], tuple[dict, str]]:
+    """What reversion's own API records for `objects` (the admin's path); removed again."""
+    import reversion
+    from django.db import transaction
+    from reversion.models import Revision
+
+    recorded: dict[tuple[str, str], tuple[dict, str]] = {}
+    with transaction.atomic(), reversion.create_revision():
+        for obj in objects:
+            reversion.add_to_revision(obj)
+        reversion.set_comment("reference")
+
+    revision = Revision.objects.get(comment="reference")
+    for version in revision.version_set.all():
+        key = (version.content_type.model, version.object_id)
+        recorded[key] = (json.loads(version.serialized_data), version.object_repr)
+    revision.delete()
+    return recorded
+
+
+def test_an_import_revision_is_what_reversion_itself_records(tmp_path):
+    """The importer writes its revision rows itself (articles.history, no read-back): they
+    must be the very rows reversion's add_to_revision() makes of the same objects (fields,
+    tags in reversion's order, bylines followed, reprs, format), first import and update."""
+    path = article_file(
+        tmp_path,
+        author='["Kiss Éva", "Nagy Ádám"]',
+        extra='tags: ["Zeta", "alfa", "Béta"]\ndescription: "Leírás."\nkulcs: érték',
+    )
+    for change in ("", "Második változat.\n"):
+        if change:
+            path.write_text(path.read_text() + change)
+        import_paths([path])
+        article = Article.objects.get()
+        imported = versions(article)[-1].revision
+        mine = {
+            (v.content_type.model, v.object_id): (json.loads(v.serialized_data), v.object_repr)
+            for v in imported.version_set.all()
+        }
+        assert {v.format for v in imported.version_set.all()} == {"json"}
+        assert {v.db for v in imported.version_set.all()} == {"default"}
+        reference = _reversion_serialised([article])
+        # The same instants: the importer's in-memory dates keep the file's offset (+02:00),
+        # those read back are in UTC; reversion serialises whichever object it is given.
+        for fields in (mine, reference):
+            for name in ("date", "content_changed_at"):
+                value = fields[("article", str(article.pk))][0][0]["fields"][name]
+                fields[("article", str(article.pk))][0][0]["fields"][name] = parse_datetime(value)
+        assert mine == reference
+        assert len(mine) == 3  # the article and its two bylines
+        tags = mine[("article", str(article.pk))][0][0]["fields"]["tags"]
+        assert len(tags) == 3
