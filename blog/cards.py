@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.core.signals import setting_changed
+from django.db import connection
 from django.dispatch import receiver
 from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext, ngettext
@@ -60,34 +61,66 @@ def slug_url(name: str, slug: str) -> str:
     return f"{head}{slug}{tail}"
 
 
-def _by_article(ids: list[int], rows, model: type[Author] | type[Tag]) -> dict[int, list[Any]]:
-    """(article id, pk, name, slug) rows as partial `model` objects per article, in row order."""
-    found: dict[int, list[Any]] = {pk: [] for pk in ids}
-    for article_id, pk, name, slug in rows:
-        found[article_id].append(model(pk=pk, name=name, slug=slug))
+@lru_cache(maxsize=8)
+def _related_sql(vendor: str, kind: str) -> str:
+    """Bylines (`kind` "authors": in byline order) or tags ("tags": by name) of some articles,
+    as one hand-written statement built once per process from the models' names, with `{}`
+    where the article ids' placeholders go.
+
+    Why not the ORM: every list page, feed, search page and article runs it, and compiling the
+    equivalent queryset cost ten times what running it does (bench/README.md, Scale);
+    tests/test_reader_cards.py pins the rows against the querysets they replace."""
+    quote = connection.ops.quote_name
+    if kind == "authors":
+        link, target = Byline._meta, Author._meta
+        owner = quote(link.get_field("author").column)
+        order = f"l.{quote(link.get_field('position').column)}, l.{quote(link.pk.column)}"
+    else:
+        link, target = Article.tags.through._meta, Tag._meta
+        owner = quote(link.get_field("tag").column)
+        order = f"t.{quote(target.get_field('name').column)}, l.{owner}"
+    article = quote(link.get_field("article").column)
+    return (
+        f"SELECT l.{article}, l.{owner}, t.{quote(target.get_field('name').column)}, "  # noqa: S608
+        f"t.{quote(target.get_field('slug').column)} "
+        f"FROM {quote(link.db_table)} l INNER JOIN {quote(target.db_table)} t "
+        f"ON t.{quote(target.pk.column)} = l.{owner} "
+        f"WHERE l.{article} IN ({{}}) ORDER BY l.{article}, {order}"
+    )
+
+
+def related_rows(ids: list[int], kind: str) -> dict[int, list[tuple[int, str, str]]]:
+    """(pk, name, slug) of each article's authors (`kind` "authors", in byline order) or tags
+    ("tags", by name), for the articles `ids`: one query, none for no ids."""
+    found: dict[int, list[tuple[int, str, str]]] = {pk: [] for pk in ids}
+    if not ids:
+        return found
+    sql = _related_sql(connection.vendor, kind).format(", ".join(["%s"] * len(ids)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        for article_id, pk, name, slug in cursor.fetchall():
+            found[article_id].append((pk, name, slug))
     return found
+
+
+def _as_models(rows: dict[int, list[tuple[int, str, str]]], model: type) -> dict[int, list]:
+    return {
+        article: [model(pk=pk, name=name, slug=slug) for pk, name, slug in found]
+        for article, found in rows.items()
+    }
 
 
 def authors_by_article(ids: list[int]) -> dict[int, list[Author]]:
     """The bylines of a page of articles in one query, in byline order (what
     `with_authors()` gives, without the prefetch machinery's per-instance work: it was half
-    of a feed's CPU)."""
-    rows = (
-        Byline.objects.filter(article_id__in=ids)
-        .order_by("article_id", "position", "pk")
-        .values_list("article_id", "author_id", "author__name", "author__slug")
-    )
-    return _by_article(ids, rows, Author)
+    of a feed's CPU), as partial Author objects (pk, name, slug)."""
+    return _as_models(related_rows(ids, "authors"), Author)
 
 
 def tags_by_article(ids: list[int]) -> dict[int, list[Tag]]:
-    """The tags of a page of articles in one query, by name (Tag's ordering)."""
-    rows = (
-        Article.tags.through.objects.filter(article_id__in=ids)
-        .order_by("article_id", "tag__name", "tag_id")
-        .values_list("article_id", "tag_id", "tag__name", "tag__slug")
-    )
-    return _by_article(ids, rows, Tag)
+    """The tags of a page of articles in one query, by name (Tag's ordering), as partial Tag
+    objects (pk, name, slug)."""
+    return _as_models(related_rows(ids, "tags"), Tag)
 
 
 def reading_label(words: int) -> str:

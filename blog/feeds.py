@@ -20,7 +20,7 @@ URL (`_content`): never stale, and the same twenty bodies are not re-escaped on 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from html import escape as html_escape
@@ -34,10 +34,10 @@ from django.utils.feedgenerator import rfc2822_date, rfc3339_date
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from articles.models import Article, Byline
+from articles.models import Article
 from articles.text import mathml_only
 from blog.caching import conditional
-from blog.cards import fixed_url, slug_url
+from blog.cards import fixed_url, related_rows, slug_url
 from blog.content import absolute_url, absolutize_html
 from blog.templatetags.cikk import site_name_value
 
@@ -97,7 +97,7 @@ class _Item:
 
     __slots__ = ("authors", "content", "date", "description", "link", "tags", "title", "updated")
 
-    def __init__(self, row: tuple, authors: list[tuple[str, str]], tags: list[str]) -> None:
+    def __init__(self, row: tuple, authors: list[tuple], tags: list[tuple]) -> None:
         _pk, title, slug, description, body_html, date, updated = row
         self.title = title
         self.link = absolute_url(slug_url("blog:article", slug))
@@ -107,16 +107,10 @@ class _Item:
         self.description = html_escape(description, quote=False)
         self.content = _content(body_html, settings.CIKK_SITE_URL) if body_html else ""
         self.date, self.updated = date, updated
-        self.authors = [(name, absolute_url(slug_url("blog:author", s))) for name, s in authors]
-        self.tags = tags
-
-
-def _grouped(ids: list[int], rows: Iterable[tuple]) -> dict[int, list]:
-    """(article id, value…) rows as lists of values per article, in row order."""
-    found: dict[int, list] = {pk: [] for pk in ids}
-    for article_id, *values in rows:
-        found[article_id].append(values[0] if len(values) == 1 else tuple(values))
-    return found
+        self.authors = [
+            (name, absolute_url(slug_url("blog:author", s))) for _pk, name, s in authors
+        ]
+        self.tags = [name for _pk, name, _slug in tags]
 
 
 def feed_items() -> list[_Item]:
@@ -130,18 +124,7 @@ def feed_items() -> list[_Item]:
         ]
     )
     ids = [row[0] for row in rows]
-    authors = _grouped(
-        ids,
-        Byline.objects.filter(article_id__in=ids)
-        .order_by("article_id", "position", "pk")
-        .values_list("article_id", "author__name", "author__slug"),
-    )
-    tags = _grouped(
-        ids,
-        Article.tags.through.objects.filter(article_id__in=ids)
-        .order_by("article_id", "tag__name", "tag_id")
-        .values_list("article_id", "tag__name"),
-    )
+    authors, tags = related_rows(ids, "authors"), related_rows(ids, "tags")
     return [_Item(row, authors[row[0]], tags[row[0]]) for row in rows]
 
 

@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from django.db import connection
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
@@ -395,12 +396,20 @@ def _search_postgresql(base: QuerySet[Article], query: Query) -> QuerySet[Articl
     )
 
 
-def _folded_with_map(text: str) -> tuple[str, list[int]]:
-    """Fold `text` character by character, remembering where each folded char came from."""
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    return fold_accents(ch).lower()
+
+
+def _folded_with_map(text: str) -> tuple[str, list[int] | None]:
+    """Fold `text` character by character, remembering where each folded char came from
+    (None: one to one, as for ASCII text)."""
+    if text.isascii():
+        return text.lower(), None
     folded: list[str] = []
     origin: list[int] = []
     for index, ch in enumerate(text):
-        piece = fold_accents(ch).lower()
+        piece = _fold_char(ch)
         folded.append(piece)
         origin.extend([index] * len(piece))
     return "".join(folded), origin
@@ -412,9 +421,10 @@ def _spans(text: str, terms: tuple[str, ...]) -> list[tuple[int, int]]:
     found: list[tuple[int, int]] = []
     for term in terms:
         for match in re.finditer(re.escape(term), folded):
-            start = origin[match.start()]
-            end = origin[match.end() - 1] + 1
-            found.append((start, end))
+            if origin is None:
+                found.append((match.start(), match.end()))
+            else:
+                found.append((origin[match.start()], origin[match.end() - 1] + 1))
     found.sort()
     merged: list[tuple[int, int]] = []
     for start, end in found:

@@ -135,3 +135,42 @@ def test_site_url_is_what_reverse_gives_and_follows_the_urlconf(name, settings):
     settings.ROOT_URLCONF = "tests.urls_moved"
     assert site_url(name) == reverse(name)
     assert site_url(name).startswith("/magazin/")
+
+
+@pytest.mark.django_db
+def test_the_hand_written_bylines_and_tags_are_the_querysets_rows(django_assert_num_queries):
+    """blog.cards.related_rows writes its statement once per process from the models' names;
+    it must keep answering what the querysets it replaced answer (byline order; tags by name,
+    then id), for several articles at once, none, and articles with neither."""
+    from articles.models import Article
+    from blog.cards import related_rows
+
+    first = make_article("Első", authors=["Zoé", "Ádám", "Béla"], tags=["Zéró", "alfa", "Alfa"])
+    second = make_article("Második", authors=["Béla"], tags=["Béta"])
+    bare = make_article("Harmadik", authors=[], tags=[])
+    Byline.objects.filter(article=first).update(position=5)
+    Byline.objects.filter(article=first, author__name="Béla").update(position=0)
+    ids = [first.pk, second.pk, bare.pk]
+    authors = (
+        Byline.objects.filter(article_id__in=ids)
+        .order_by("article_id", "position", "pk")
+        .values_list("article_id", "author_id", "author__name", "author__slug")
+    )
+    tags = (
+        Article.tags.through.objects.filter(article_id__in=ids)
+        .order_by("article_id", "tag__name", "tag_id")
+        .values_list("article_id", "tag_id", "tag__name", "tag__slug")
+    )
+    for kind, queryset in (("authors", authors), ("tags", tags)):
+        expected = {pk: [] for pk in ids}
+        for article_id, *row in queryset:
+            expected[article_id].append(tuple(row))
+        with django_assert_num_queries(1):
+            assert related_rows(ids, kind) == expected
+        with django_assert_num_queries(0):
+            assert related_rows([], kind) == {}
+    assert [name for _pk, name, _slug in related_rows([first.pk], "authors")[first.pk]] == [
+        "Béla",
+        "Zoé",
+        "Ádám",
+    ]
