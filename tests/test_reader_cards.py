@@ -174,3 +174,58 @@ def test_the_hand_written_bylines_and_tags_are_the_querysets_rows(django_assert_
         "Zoé",
         "Ádám",
     ]
+
+
+HOSTILE = "<script>alert(\"x\")</script> & 'idéző'"
+
+
+@pytest.mark.parametrize(
+    "authors",
+    [
+        [],
+        [{"url": "/szerzo/a/", "name": HOSTILE, "sep": ""}],
+        [
+            {"url": '/szerzo/"x"/', "name": "Egri Máté", "sep": " és "},
+            {"url": "/szerzo/b/", "name": "B & <C>", "sep": ""},
+        ],
+    ],
+)
+def test_a_cards_meta_line_is_the_templates(authors):
+    """Cards write blog/_meta_line.html's markup in Python (blog.cards.meta_line_html); the
+    article page still renders the template: both must write the same bytes, escaped alike."""
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+
+    from blog.cards import meta_line_html
+
+    for reading in ("5 perc olvasás", HOSTILE, mark_safe("<b>kész</b>")):
+        meta = {"authors": authors, "iso": "2024-12-24T10:00:00+01:00", "date": HOSTILE}
+        meta["reading"] = reading
+        assert meta_line_html(meta) == render_to_string("blog/_meta_line.html", {"meta": meta})
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        None,
+        {"src": "/media/a.png", "width": None, "height": None},
+        {"src": '/media/"a".png', "width": 1200, "height": 800, "srcset": "/m/a 480w, /m/b 1200w"},
+        {
+            "src": "/media/a.png",
+            "width": 900,
+            "height": None,
+            "srcset": "/m/a.png 480w",
+            "webp_srcset": "/m/a.webp 480w, /m/<b>.webp 900w",
+        },
+    ],
+)
+@pytest.mark.parametrize("eager", [True, False])
+def test_a_cards_picture_is_the_templates(image, eager):
+    from django.template.loader import render_to_string
+
+    from blog.cards import picture_html
+    from blog.templatetags.cikk import SIZES_CARD
+
+    context = {"image": image, "eager": eager, "sizes": SIZES_CARD, "alt": HOSTILE}
+    context["css_class"] = "card-cover"
+    assert picture_html(**context) == render_to_string("blog/_picture.html", context)
