@@ -317,3 +317,35 @@ def test_the_page_statement_probes_only_the_page_rows():
     tail = plan[plan.index("SCAN p") :]
     assert tail[1].startswith("SCAN article_fts VIRTUAL TABLE INDEX 0:="), plan  # rowid probe
     assert not any(line.startswith("SCAN articles_article") for line in plan), plan
+
+
+@pytest.mark.django_db
+def test_a_dense_word_ranks_title_then_description_then_newest():
+    """More matches than the window: title matches first, then description matches, newest
+    first within each (bm25 would count every row holding the word, a pass over the whole
+    index); a sparse word keeps bm25's order."""
+    from blog.search import ranked_window, sqlite_page
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's FTS5 ranking")
+    now = timezone.now()
+    made = {}
+    for i in reversed(range(8)):  # the oldest first: ids follow the dates
+        title = "Kamatdöntés" if i in (2, 5) else "A kamat ára" if i == 3 else f"Cikk {i}"
+        description = "A kamat emelkedik." if i in (1, 5, 6) else "Leírás."
+        made[i] = make_article(
+            title, body="Szöveg a kamat " * (8 - i), description=description,
+            date=now - timedelta(hours=i + 1), slug=f"cikk-{i}",
+        ).pk  # fmt: skip
+    # "kamatdontes" is its own word: only the prefix form reaches it from "kamat".
+    window = ranked_window(parse_query("kamat"), size=4)
+    assert window.more  # 8 matches, a window of 4: dense
+    # The newest four (0-3), by the exact form (whole words fill the window): 3 has the word in
+    # its title, 1 in its description; 2's "Kamatdöntés" is another word; then the newest.
+    assert window.ids == [made[3], made[1], made[0], made[2]]
+    page = sqlite_page(parse_query("kamat"), 1, 10, ("title",), size=4)
+    assert [a.pk for a in page.articles] == window.ids
+    prefix = ranked_window(parse_query("kamatdon"), size=1)  # 2 and 5: titles, both dense
+    assert prefix.more and prefix.ids == [made[2]]
+    sparse = ranked_window(parse_query("kamat"), size=50)
+    assert not sparse.more and len(sparse.ids) == 8
