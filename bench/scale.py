@@ -11,6 +11,11 @@ and the CPU ratio largest ÷ smallest. Finally, with the page cache ON: an edito
     .venv/bin/python bench/scale.py --sizes 1000,10000    # fewer
     .ci/with-postgres .venv/bin/python bench/scale.py     # PostgreSQL (DATABASE_URL)
     .venv/bin/python bench/scale.py --sizes 1000 --instructions   # + instructions per request
+    .venv/bin/python bench/scale.py --keep /tmp/scale-dbs         # keep the grown databases
+
+`--keep DIR` (SQLite) keeps each size's database as DIR/scale-<size>.sqlite3 and reuses it in
+later runs (of this tree or another: the comparison of two commits then measures the same
+rows); a missing size starts from a copy of the largest smaller one.
 
 `--instructions` also counts the CPU instructions of one request of each page (valgrind's
 callgrind, instrumentation only around the requests, in a child process on the same
@@ -27,6 +32,7 @@ import ctypes
 import os
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -306,6 +312,35 @@ def count_child(helper: str, admin_session: str, urls: list[str]) -> int:
     return 0
 
 
+def _kept(keep: Path, size: int) -> Path:
+    """The kept database of `size` articles; when missing, a copy of the largest smaller one
+    (or none: a new database) that the run then grows."""
+    path = keep / f"scale-{size}.sqlite3"
+    if not path.exists():
+        smaller = sorted(
+            (int(p.stem.split("-")[1]), p)
+            for p in keep.glob("scale-*.sqlite3")
+            if int(p.stem.split("-")[1]) < size
+        )
+        if smaller:
+            shutil.copyfile(smaller[-1][1], path)
+    return path
+
+
+def _switch_to(keep: Path, size: int) -> None:
+    """Point the default connection at the kept database of `size` articles."""
+    from django.db import connection
+
+    path = _kept(keep, size)
+    os.environ["DATABASE_URL"] = f"sqlite:///{path}"  # for the --instructions child
+    if connection.settings_dict["NAME"] != str(path):
+        connection.close()
+        connection.settings_dict["NAME"] = str(path)
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
@@ -313,6 +348,7 @@ def main() -> int:
     parser.add_argument(
         "--instructions", action="store_true", help="also count instructions per request"
     )
+    parser.add_argument("--keep", metavar="DIR", help="SQLite: keep and reuse grown databases")
     parser.add_argument("--count-child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.count_child:
@@ -321,7 +357,11 @@ def main() -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
 
     tmp = None
-    if not os.environ.get("DATABASE_URL"):
+    keep = Path(args.keep).resolve() if args.keep else None
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        os.environ["DATABASE_URL"] = f"sqlite:///{_kept(keep, sizes[0])}"
+    elif not os.environ.get("DATABASE_URL"):
         tmp = tempfile.TemporaryDirectory(prefix="cikk-scale-")
         os.environ["DATABASE_URL"] = f"sqlite:///{tmp.name}/scale.sqlite3"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
@@ -350,9 +390,7 @@ def main() -> int:
         f"load average {os.getloadavg()[0]:.2f}",
         flush=True,
     )
-    admin_user = get_user_model().objects.create_superuser("bench", "b@example.com", "x")
     admin = Client()
-    admin.force_login(admin_user)
     reader = Client()
     now = timezone.now()
     results: dict[int, dict[str, tuple[float, int, int]]] = {}
@@ -360,6 +398,12 @@ def main() -> int:
     withdrawals = {}
     for size in sizes:
         started = time.perf_counter()
+        if keep is not None:
+            _switch_to(keep, size)
+        admin_user = get_user_model().objects.filter(username="bench").first()
+        if admin_user is None:
+            admin_user = get_user_model().objects.create_superuser("bench", "b@example.com", "x")
+        admin.force_login(admin_user)
         grow(size, now)
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:

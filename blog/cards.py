@@ -15,13 +15,17 @@ from functools import lru_cache
 from typing import Any
 
 from django.core.signals import setting_changed
+from django.db import connection
 from django.dispatch import receiver
 from django.urls import get_script_prefix, reverse
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
 from articles.models import Article, Author, Byline, Tag
 from blog.content import reading_minutes
-from blog.templatetags.cikk import cover_data, hu_date, iso
+from blog.templatetags.cikk import SIZES_CARD, cover_data, hu_date, iso
 
 _MARKER = "cikk-slug-marker"
 
@@ -60,34 +64,66 @@ def slug_url(name: str, slug: str) -> str:
     return f"{head}{slug}{tail}"
 
 
-def _by_article(ids: list[int], rows, model: type[Author] | type[Tag]) -> dict[int, list[Any]]:
-    """(article id, pk, name, slug) rows as partial `model` objects per article, in row order."""
-    found: dict[int, list[Any]] = {pk: [] for pk in ids}
-    for article_id, pk, name, slug in rows:
-        found[article_id].append(model(pk=pk, name=name, slug=slug))
+@lru_cache(maxsize=8)
+def _related_sql(vendor: str, kind: str) -> str:
+    """Bylines (`kind` "authors": in byline order) or tags ("tags": by name) of some articles,
+    as one hand-written statement built once per process from the models' names, with `{}`
+    where the article ids' placeholders go.
+
+    Why not the ORM: every list page, feed, search page and article runs it, and compiling the
+    equivalent queryset cost ten times what running it does (bench/README.md, Scale);
+    tests/test_reader_cards.py pins the rows against the querysets they replace."""
+    quote = connection.ops.quote_name
+    if kind == "authors":
+        link, target = Byline._meta, Author._meta
+        owner = quote(link.get_field("author").column)
+        order = f"l.{quote(link.get_field('position').column)}, l.{quote(link.pk.column)}"
+    else:
+        link, target = Article.tags.through._meta, Tag._meta
+        owner = quote(link.get_field("tag").column)
+        order = f"t.{quote(target.get_field('name').column)}, l.{owner}"
+    article = quote(link.get_field("article").column)
+    return (
+        f"SELECT l.{article}, l.{owner}, t.{quote(target.get_field('name').column)}, "  # noqa: S608
+        f"t.{quote(target.get_field('slug').column)} "
+        f"FROM {quote(link.db_table)} l INNER JOIN {quote(target.db_table)} t "
+        f"ON t.{quote(target.pk.column)} = l.{owner} "
+        f"WHERE l.{article} IN ({{}}) ORDER BY l.{article}, {order}"
+    )
+
+
+def related_rows(ids: list[int], kind: str) -> dict[int, list[tuple[int, str, str]]]:
+    """(pk, name, slug) of each article's authors (`kind` "authors", in byline order) or tags
+    ("tags", by name), for the articles `ids`: one query, none for no ids."""
+    found: dict[int, list[tuple[int, str, str]]] = {pk: [] for pk in ids}
+    if not ids:
+        return found
+    sql = _related_sql(connection.vendor, kind).format(", ".join(["%s"] * len(ids)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        for article_id, pk, name, slug in cursor.fetchall():
+            found[article_id].append((pk, name, slug))
     return found
+
+
+def _as_models(rows: dict[int, list[tuple[int, str, str]]], model: type) -> dict[int, list]:
+    return {
+        article: [model(pk=pk, name=name, slug=slug) for pk, name, slug in found]
+        for article, found in rows.items()
+    }
 
 
 def authors_by_article(ids: list[int]) -> dict[int, list[Author]]:
     """The bylines of a page of articles in one query, in byline order (what
     `with_authors()` gives, without the prefetch machinery's per-instance work: it was half
-    of a feed's CPU)."""
-    rows = (
-        Byline.objects.filter(article_id__in=ids)
-        .order_by("article_id", "position", "pk")
-        .values_list("article_id", "author_id", "author__name", "author__slug")
-    )
-    return _by_article(ids, rows, Author)
+    of a feed's CPU), as partial Author objects (pk, name, slug)."""
+    return _as_models(related_rows(ids, "authors"), Author)
 
 
 def tags_by_article(ids: list[int]) -> dict[int, list[Tag]]:
-    """The tags of a page of articles in one query, by name (Tag's ordering)."""
-    rows = (
-        Article.tags.through.objects.filter(article_id__in=ids)
-        .order_by("article_id", "tag__name", "tag_id")
-        .values_list("article_id", "tag_id", "tag__name", "tag__slug")
-    )
-    return _by_article(ids, rows, Tag)
+    """The tags of a page of articles in one query, by name (Tag's ordering), as partial Tag
+    objects (pk, name, slug)."""
+    return _as_models(related_rows(ids, "tags"), Tag)
 
 
 def reading_label(words: int) -> str:
@@ -151,6 +187,91 @@ def card(article: Article, authors: list[Author], eager: bool = False) -> dict[s
 
 def cards(articles: list[Article]) -> list[dict[str, Any]]:
     """Cards of a list page (one query for all their bylines); the first cover loads eagerly
-    (it is above the fold)."""
+    (it is above the fold). Each card carries its HTML (`html`, see card_html)."""
     authors = authors_by_article([article.pk for article in articles]) if articles else {}
-    return [card(a, authors[a.pk], eager=n == 0) for n, a in enumerate(articles)]
+    found = [card(a, authors[a.pk], eager=n == 0) for n, a in enumerate(articles)]
+    for data in found:
+        data["html"] = card_html(data)
+    return found
+
+
+# ---- A card's HTML -------------------------------------------------------------------------
+# Written here rather than by three nested template includes: the include machinery and
+# the per-variable rendering of ~20 values a card were half of a list page's template time
+# (bench/README.md, Scale). Every value goes through `_value`, which is what a template's
+# `{{ value }}` does (localize, then conditional_escape: SafeStrings such as the search
+# highlights stay, everything else is escaped). The markup is byte for byte that of
+# blog/_meta_line.html and blog/_picture.html, which the article page still renders;
+# tests/test_reader_cards.py compares the two on hostile values.
+def _value(value: Any) -> str:
+    """What `{{ value }}` writes in an autoescaped template."""
+    if not isinstance(value, str):
+        value = str(localize(value))
+    return conditional_escape(value)
+
+
+def meta_line_html(meta: dict[str, Any]) -> str:
+    """blog/_meta_line.html for a meta line (see meta())."""
+    parts = ['<p class="meta">']
+    if meta["authors"]:
+        parts.append('<span class="byline">')
+        for author in meta["authors"]:
+            url, name, sep = _value(author["url"]), _value(author["name"]), _value(author["sep"])
+            parts.append(f'<a href="{url}">{name}</a>{sep}')
+        parts.append('</span> <span aria-hidden="true">·</span> ')
+    parts.append(
+        f'<time datetime="{_value(meta["iso"])}">{_value(meta["date"])}</time> '
+        '<span aria-hidden="true">·</span> '
+        f'<span class="reading-time">{_value(meta["reading"])}</span></p>\n'
+    )
+    return "".join(parts)
+
+
+def picture_html(
+    image: dict[str, Any] | None, *, eager: bool, sizes: str, alt: str, css_class: str
+) -> str:
+    """blog/_picture.html for cover_data()'s `image`."""
+    if not image:
+        return "\n"
+    sizes = _value(sizes)
+    parts = [f'<picture class="{_value(css_class)}">']
+    if image.get("webp_srcset"):
+        webp = _value(image["webp_srcset"])
+        parts.append(f'<source type="image/webp" srcset="{webp}" sizes="{sizes}">')
+    parts.append(f'<img src="{_value(image["src"])}"')
+    if image.get("srcset"):
+        parts.append(f' srcset="{_value(image["srcset"])}" sizes="{sizes}"')
+    if image.get("width"):
+        parts.append(f' width="{_value(image["width"])}" height="{_value(image.get("height"))}"')
+    parts.append(f' alt="{_value(alt)}" decoding="async"')
+    parts.append(' fetchpriority="high"' if eager else ' loading="lazy"')
+    parts.append("></picture>\n")
+    return "".join(parts)
+
+
+def card_html(data: dict[str, Any]) -> SafeString:
+    """One list card: cover, linked title, meta line, then the search snippet or else the
+    description."""
+    cover = ""
+    if data["cover"]:
+        cover = picture_html(
+            data["cover"], eager=data["eager"], sizes=SIZES_CARD, alt="", css_class="card-cover"
+        )
+    if data["snippet"]:
+        text = f'<p class="card__snippet">{_value(data["snippet"])}</p>'
+    elif data["description"]:
+        text = f'<p class="card__description">{_value(data["description"])}</p>'
+    else:
+        text = ""
+    html = (
+        '<article class="card">\n'
+        f"  {cover}\n"
+        '  <div class="card__body">\n'
+        f'    <h2 class="card__title"><a href="{_value(data["url"])}">'
+        f"{_value(data['title'])}</a></h2>\n"
+        f"    {meta_line_html(data)}\n"
+        f"    {text}\n"
+        "  </div>\n"
+        "</article>\n"
+    )
+    return mark_safe(html)  # noqa: S308  (every value above went through _value)

@@ -17,12 +17,14 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import lru_cache
 
 from django.db import connection
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Length, StrIndex
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article
@@ -109,48 +111,185 @@ class Window:
     match: str = ""  # SQLite: the MATCH expression that made the window (for snippets)
 
 
+# SQLite: the window as common table expressions, shared by `ranked_window` and `sqlite_page`.
+# Whole words first (`e`): when they alone fill the window, the prefix form (`x`) matches the
+# empty phrase, which FTS5 answers without reading a list (a prefix longer than the prefix
+# indexes makes FTS5 merge every matching word's list, which grows with the archive; the MATCH
+# value is computed before the index is opened, a WHERE condition would only be tested after).
+# Each form reads the index newest first and stops after `size` + 1 published rows (`d`: the
+# date as stored, ISO text, sorts as the date).
+#
+# Ranking (`r`, lower is better). Sparse matches (the whole match set fits in the window): bm25
+# with title 10, description 4, text 1. Dense ones (more matches than the window): 10 for a
+# match in the title, 4 in the description, else 0, newest first within each. Why: FTS5's bm25
+# counts every row that contains each term (its IDF), once per statement: for a word in every
+# article that is a pass over the whole index (29 M instructions at 100,000 articles, ten times
+# the rest of the page; bench/README.md, Scale), while the title and description probes read
+# only the window's range of the index (rowid >= its oldest id).
+_SQLITE_FORM = (
+    "SELECT article_fts.rowid AS id, a.date AS d FROM article_fts "
+    "JOIN articles_article a ON a.id = article_fts.rowid "
+    "WHERE article_fts MATCH {match} AND a.released AND a.date <= %(now)s "
+    "ORDER BY article_fts.rowid DESC LIMIT %(limit)s"
+)
+_FILLED = "(SELECT count(*) FROM e) > %(size)s"
+_EXACT_FORM = _SQLITE_FORM.format(match="%(exact)s")
+_PREFIX_FORM = _SQLITE_FORM.format(match=f"(CASE WHEN {_FILLED} THEN '\"\"' ELSE %(prefix)s END)")
+# The MATCH expression that made the window (for bm25 and the snippets), and its title-only
+# and description-only forms.
+_SQLITE_CHOSEN = f"(CASE WHEN {_FILLED} THEN %(exact)s ELSE %(prefix)s END)"
+_CHOSEN_IN = "(CASE WHEN {filled} THEN %({column}_exact)s ELSE %({column}_prefix)s END)"
+_DENSE = "(SELECT dense FROM lo)"
+_IN_RANGE = "article_fts.rowid >= (SELECT id FROM lo)"
+
+
+def _column_hits(column: str) -> str:
+    chosen = _CHOSEN_IN.format(filled=_FILLED, column=column)
+    return (
+        "SELECT article_fts.rowid AS id FROM article_fts "  # noqa: S608
+        f"WHERE article_fts MATCH (CASE WHEN {_DENSE} THEN {chosen} ELSE '\"\"' END) "
+        f"AND {_IN_RANGE}"
+    )
+
+
+_SQLITE_WINDOW = (
+    f"WITH e AS MATERIALIZED ({_EXACT_FORM}), x AS MATERIALIZED ({_PREFIX_FORM}), "  # noqa: S608
+    f"found AS (SELECT id, d FROM e WHERE {_FILLED} UNION ALL SELECT id, d FROM x), "
+    # The window: the newest `size` (the extra row only tells that there are more).
+    "w0 AS MATERIALIZED (SELECT id, d FROM found ORDER BY id DESC LIMIT %(size)s), "
+    "lo AS MATERIALIZED (SELECT min(id) AS id, (SELECT count(*) FROM found) > %(size)s AS dense "
+    "FROM w0), "
+    f"b AS MATERIALIZED (SELECT article_fts.rowid AS id, {_FTS_RANK} AS r FROM article_fts "
+    f"WHERE article_fts MATCH (CASE WHEN {_DENSE} THEN '\"\"' ELSE {_SQLITE_CHOSEN} END) "
+    f"AND {_IN_RANGE}), "
+    f"t AS MATERIALIZED ({_column_hits('title')}), "
+    f"s AS MATERIALIZED ({_column_hits('description')}), "
+    f"w AS (SELECT w0.id AS id, CASE WHEN {_DENSE} THEN "
+    "-(10 * (w0.id IN (SELECT id FROM t)) + 4 * (w0.id IN (SELECT id FROM s))) "
+    "ELSE b.r END AS r, w0.d AS d FROM w0 LEFT JOIN b ON b.id = w0.id) "
+)
+# Best first; equal ranks newest first, then the larger id.
+_SQLITE_ORDER = "r, d DESC, id DESC"
+
+
+def _sqlite_params(query: Query, size: int, **extra: object) -> dict[str, object]:
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    exact = " ".join(f'"{term}"' for term in query.terms)
+    prefix = fts_match(query)
+    return {
+        "exact": exact,
+        "prefix": prefix,
+        "title_exact": f"{{title}} : ({exact})",
+        "title_prefix": f"{{title}} : ({prefix})",
+        "description_exact": f"{{description}} : ({exact})",
+        "description_prefix": f"{{description}} : ({prefix})",
+        "now": now,
+        "size": size,
+        "limit": size + 1,
+        **extra,
+    }
+
+
 def ranked_window(query: Query, size: int = SEARCH_WINDOW) -> Window:
     """One query: the newest `size` published matches, ranked. Bounded work whatever the
     number of matches: the index is read newest first and stops after `size` + 1 rows."""
     if query.is_empty:
         return Window([], False)
-    now = timezone.now()
     if connection.vendor == "sqlite":
-        # Whole words first: when they alone fill the window, the prefix form is not run (a
-        # prefix longer than the prefix indexes makes FTS5 merge every matching word's list,
-        # which grows with the archive). One statement: the count decides which MATCH runs.
-        choose = (
-            "(CASE WHEN (SELECT count(*) FROM (SELECT 1 FROM article_fts "
-            "JOIN articles_article b ON b.id = article_fts.rowid WHERE article_fts MATCH %s "
-            "AND b.released AND b.date <= %s ORDER BY article_fts.rowid DESC LIMIT %s)) > %s "
-            "THEN %s ELSE %s END)"
-        )
         sql = (
-            f"SELECT article_fts.rowid, {_FTS_RANK}, a.date, {choose} FROM article_fts "  # noqa: S608
-            "JOIN articles_article a ON a.id = article_fts.rowid "
-            f"WHERE article_fts MATCH {choose} AND a.released AND a.date <= %s "
-            "ORDER BY article_fts.rowid DESC LIMIT %s"
+            f"{_SQLITE_WINDOW}SELECT id, (SELECT count(*) FROM found), {_SQLITE_CHOSEN} "  # noqa: S608
+            f"FROM w ORDER BY {_SQLITE_ORDER}"
         )
-        when = connection.ops.adapt_datetimefield_value(now)
-        exact = " ".join(f'"{term}"' for term in query.terms)
-        chosen = (exact, when, size + 1, size, exact, fts_match(query))
         with connection.cursor() as cursor:
-            cursor.execute(sql, (*chosen, *chosen, when, size + 1))
+            cursor.execute(sql, _sqlite_params(query, size))
             fetched = cursor.fetchall()
-        rows = [(pk, rank, str(date)) for pk, rank, date, _match in fetched]
-        match = fetched[0][3] if fetched else fts_match(query)
-    elif connection.vendor == "postgresql":
+        if not fetched:
+            return Window([], False, fts_match(query))
+        return Window([row[0] for row in fetched], fetched[0][1] > size, fetched[0][2])
+    now = timezone.now()
+    if connection.vendor == "postgresql":
         rows = _postgresql_window(query, size, now)
-        match = ""
     else:
         rows = _newest_matches(query, size)
-        match = ""
     more = len(rows) > size
     rows = rows[:size]
-    # Best first; equal ranks newest first (dates as stored sort as text on SQLite, and as
-    # ISO strings elsewhere).
+    # Best first; equal ranks newest first (dates as ISO strings).
     rows.sort(key=lambda row: (row[1], _Desc(row[2]), -row[0]))
-    return Window([row[0] for row in rows], more, match)
+    return Window([row[0] for row in rows], more)
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    """One page of results: the articles (best first, each with `title_html` and `snippet`),
+    how many matches were ranked, and whether there are more than the window holds."""
+
+    articles: list[Article]
+    total: int
+    more: bool
+
+
+def sqlite_page(
+    query: Query, number: int, per_page: int, fields: tuple[str, ...], size: int = SEARCH_WINDOW
+) -> ResultPage:
+    """SQLite: one statement for a page of results: the window (as `ranked_window`), ranked in
+    the database, then only the page's rows with their `fields` and FTS5 snippets. Nothing
+    else crosses into Python: no list of window ids to sort, no second and third query."""
+    columns = ", ".join(f"a.{connection.ops.quote_name(name)}" for name in ("id", *fields))
+    marks = f"'{_OPEN}', '{_CLOSE}', '…', {SNIPPET_TOKENS}"
+    sql = (
+        f"{_SQLITE_WINDOW}, p AS MATERIALIZED (SELECT id, r, d FROM w "  # noqa: S608
+        f"ORDER BY {_SQLITE_ORDER} LIMIT %(per_page)s OFFSET %(start)s) "
+        f"SELECT (SELECT count(*) FROM found), {columns}, "
+        f"snippet(article_fts, 2, {marks}), snippet(article_fts, 1, {marks}) "
+        # CROSS JOIN fixes the order: the page's few rows first, then one index probe each.
+        "FROM p CROSS JOIN article_fts CROSS JOIN articles_article a "
+        f"WHERE article_fts MATCH {_SQLITE_CHOSEN} AND article_fts.rowid = p.id AND a.id = p.id "
+        "ORDER BY p.r, p.d DESC, p.id DESC"
+    )
+    params = _sqlite_params(query, size, per_page=per_page, start=(number - 1) * per_page)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    articles: list[Article] = []
+    date_index = fields.index("date") + 1 if "date" in fields else None
+    for _count, *values, text, description in rows:
+        if date_index is not None:
+            values[date_index] = _aware(values[date_index])
+        article = Article.from_db(connection.alias, ["id", *fields], values)
+        article.title_html = highlight(article.title, query.terms)
+        article.snippet = _chosen_snippet(text, description)
+        articles.append(article)
+    total = min(rows[0][0], size) if rows else 0
+    return ResultPage(articles, total, bool(rows) and rows[0][0] > size)
+
+
+def result_page(
+    query: Query, number: int, per_page: int, fields: tuple[str, ...]
+) -> ResultPage | None:
+    """Page `number` of the results for a non-empty `query`, with the articles' `fields`;
+    None for a page past the last. SQLite: one statement (`sqlite_page`); elsewhere the
+    ranked window, then the page's rows and their snippets cut from the stored HTML."""
+    if connection.vendor == "sqlite":
+        page = sqlite_page(query, number, per_page, fields)
+        return page if page.articles or number == 1 else None
+    window = ranked_window(query)
+    start = (number - 1) * per_page
+    ids = window.ids[start : start + per_page]
+    if number > 1 and not ids:
+        return None
+    by_pk = Article.objects.filter(pk__in=ids).only(*fields, "body_html").in_bulk(ids)
+    articles = [by_pk[pk] for pk in ids if pk in by_pk]
+    for article in articles:
+        article.title_html = highlight(article.title, query.terms)
+        article.snippet = snippet(article, query.terms)
+    return ResultPage(articles, len(window.ids), window.more)
+
+
+def _aware(value: datetime | str) -> datetime:
+    """A date as the ORM returns it (aware, UTC): the raw cursor gives it naive or as text."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return timezone.make_aware(value, UTC) if timezone.is_naive(value) else value
 
 
 def _newest_matches(query: Query, size: int) -> list[tuple[int, float, str]]:
@@ -240,13 +379,16 @@ def fts_snippets(query: Query, ids: list[int], match: str = "") -> dict[int, Saf
     with connection.cursor() as cursor:
         cursor.execute(sql, (match or fts_match(query), *ids))
         rows = cursor.fetchall()
-    found: dict[int, SafeString] = {}
-    for pk, text, description in rows:
-        chosen = (
-            text if _OPEN in (text or "") else description if _OPEN in (description or "") else text
-        )
-        found[pk] = _marked(chosen or "")
-    return found
+    return {pk: _chosen_snippet(text, description) for pk, text, description in rows}
+
+
+def _chosen_snippet(text: str | None, description: str | None) -> SafeString:
+    """The text's excerpt when the match is in the text, else the description's, else the
+    text's beginning (a match only in the title), escaped and highlighted."""
+    chosen = (
+        text if _OPEN in (text or "") else description if _OPEN in (description or "") else text
+    )
+    return _marked(chosen or "")
 
 
 def _marked(text: str) -> SafeString:
@@ -292,12 +434,20 @@ def _search_postgresql(base: QuerySet[Article], query: Query) -> QuerySet[Articl
     )
 
 
-def _folded_with_map(text: str) -> tuple[str, list[int]]:
-    """Fold `text` character by character, remembering where each folded char came from."""
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    return fold_accents(ch).lower()
+
+
+def _folded_with_map(text: str) -> tuple[str, list[int] | None]:
+    """Fold `text` character by character, remembering where each folded char came from
+    (None: one to one, as for ASCII text)."""
+    if text.isascii():
+        return text.lower(), None
     folded: list[str] = []
     origin: list[int] = []
     for index, ch in enumerate(text):
-        piece = fold_accents(ch).lower()
+        piece = _fold_char(ch)
         folded.append(piece)
         origin.extend([index] * len(piece))
     return "".join(folded), origin
@@ -309,9 +459,10 @@ def _spans(text: str, terms: tuple[str, ...]) -> list[tuple[int, int]]:
     found: list[tuple[int, int]] = []
     for term in terms:
         for match in re.finditer(re.escape(term), folded):
-            start = origin[match.start()]
-            end = origin[match.end() - 1] + 1
-            found.append((start, end))
+            if origin is None:
+                found.append((match.start(), match.end()))
+            else:
+                found.append((origin[match.start()], origin[match.end() - 1] + 1))
     found.sort()
     merged: list[tuple[int, int]] = []
     for start, end in found:

@@ -2,7 +2,7 @@ from django.urls import path
 
 from blog import views
 from blog.caching import conditional
-from blog.feeds import LatestArticlesAtomFeed, LatestArticlesFeed
+from blog.feeds import atom_feed, rss_feed
 from blog.sitemaps import sitemap_index, sitemap_section
 
 app_name = "blog"
@@ -13,8 +13,8 @@ urlpatterns = [
     path("szerzo/<slug:slug>/", views.author_detail, name="author"),
     path("cimke/<slug:slug>/", views.tag_detail, name="tag"),
     path("kereses/", views.search_view, name="search"),
-    path("feed/rss/", conditional()(LatestArticlesFeed()), name="feed_rss"),
-    path("feed/atom/", conditional()(LatestArticlesAtomFeed()), name="feed_atom"),
+    path("feed/rss/", rss_feed, name="feed_rss"),
+    path("feed/atom/", atom_feed, name="feed_atom"),
     path(
         "sitemap.xml",
         conditional()(sitemap_index),

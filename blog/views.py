@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -17,14 +16,7 @@ from articles.models import Article, Author, Byline, Tag
 from blog.caching import cached_count, conditional
 from blog.cards import authors_by_article, cards, link, meta, slug_url, tags_by_article
 from blog.content import absolute_url, analyse_body
-from blog.search import (
-    MAX_QUERY_LENGTH,
-    fts_snippets,
-    highlight,
-    parse_query,
-    ranked_window,
-    snippet,
-)
+from blog.search import MAX_QUERY_LENGTH, parse_query, result_page
 from blog.templatetags.cikk import cover_data, iso, site_name_value
 
 PER_PAGE = 10
@@ -288,29 +280,21 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def search_view(request: HttpRequest) -> HttpResponse:
     """`/kereses/?q=`: never a 500, whatever the query (empty, huge, NUL bytes, markup).
 
-    The newest SEARCH_WINDOW matches are ranked (one bounded query), the page's ten rows read
-    by primary key, snippets from the index. Cacheable: the page cache keys it by the
-    normalised query and the content state (blog.caching.cache_path)."""
+    The newest SEARCH_WINDOW matches are ranked (bounded), then the page's ten rows and their
+    snippets are read (on SQLite all in one statement: blog.search.sqlite_page). Cacheable:
+    the page cache keys it by the normalised query and the content state
+    (blog.caching.cache_path)."""
     raw = request.GET.get("q", "")
     query = parse_query(raw)
     context: dict = {"query": query, "truncated": len(raw) > MAX_QUERY_LENGTH}
     if not query.is_empty:
         number = page_number(request)
-        window = ranked_window(query)
-        start = (number - 1) * PER_PAGE
-        ids = window.ids[start : start + PER_PAGE]
-        if number > 1 and not ids:
+        results = result_page(query, number, PER_PAGE, LIST_FIELDS)
+        if results is None:
             raise Http404("Nincs ilyen oldal.")
-        snippets = fts_snippets(query, ids, window.match)
-        fields = LIST_FIELDS if connection.vendor == "sqlite" else (*LIST_FIELDS, "body_html")
-        by_pk = Article.objects.filter(pk__in=ids).only(*fields).in_bulk(ids)
-        articles = [by_pk[pk] for pk in ids if pk in by_pk]
-        for article in articles:
-            article.title_html = highlight(article.title, query.terms)
-            article.snippet = snippets.get(article.pk) or snippet(article, query.terms)
-        total = _Known(len(window.ids), PER_PAGE)
-        page = ListPage(articles, number, total, more=start + PER_PAGE < len(window.ids))
-        context.update(page=page, cards=cards(articles), more_than_window=window.more)
+        more = number * PER_PAGE < results.total
+        page = ListPage(results.articles, number, _Known(results.total, PER_PAGE), more=more)
+        context.update(page=page, cards=cards(results.articles), more_than_window=results.more)
     return render(request, "blog/search.html", context)
 
 

@@ -8,6 +8,7 @@ from html import unescape
 from html.parser import HTMLParser
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from tests.factories import make_article
@@ -249,3 +250,37 @@ def test_xml_safe_keeps_what_xml_can_carry():
     assert xml_safe("a\x00\x08\x0b\x0c\x0e\x1f\ud800\udfff\ufffe\uffffb") == "ab"
     assert xml_safe(("x\x01", ["y\x02", 3])) == ("x", ["y", 3])
     assert xml_safe(None) is None
+
+
+@pytest.mark.parametrize("url", ["/feed/rss/", "/feed/atom/"])
+def test_an_edited_body_is_in_the_feed_at_the_next_request(client, db, settings, url):
+    """Each item's content is kept per process keyed by the stored HTML and the site URL: an
+    edit or a new CIKK_SITE_URL is never answered from the old text."""
+    settings.CIKK_SITE_URL = SITE
+    article = make_article("Szerkesztett", body="Régi szöveg. ![kép](/media/images/a.png)")
+    assert "Régi szöveg." in client.get(url).content.decode()
+    article.body = "Új szöveg. ![kép](/media/images/a.png)"
+    article.save()
+    text = client.get(url).content.decode()
+    assert "Új szöveg." in text and "Régi szöveg." not in text
+    assert f'src="{SITE}/media/images/a.png"' in text
+    settings.CIKK_SITE_URL = "https://masik.example"
+    cache.clear()  # the page cache keys pages by content, not by settings
+    text = client.get(url).content.decode()
+    assert 'src="https://masik.example/media/images/a.png"' in text
+    assert SITE not in text
+
+
+def test_an_empty_description_is_an_empty_element(client, db, settings):
+    settings.CIKK_SITE_URL = SITE
+    make_article("Leírás nélkül", description="")
+    rss = client.get("/feed/rss/").content.decode()
+    atom = client.get("/feed/atom/").content.decode()
+    assert "<description/>" in rss and '<summary type="html"/>' in atom
+    assert ET.fromstring(rss).find("channel/item").findtext("description") == ""
+
+
+@pytest.mark.parametrize("url", ["/feed/rss/", "/feed/atom/"])
+def test_feeds_answer_only_get_and_head(client, db, url):
+    assert client.head(url).status_code == 200
+    assert client.post(url).status_code == 405

@@ -135,3 +135,97 @@ def test_site_url_is_what_reverse_gives_and_follows_the_urlconf(name, settings):
     settings.ROOT_URLCONF = "tests.urls_moved"
     assert site_url(name) == reverse(name)
     assert site_url(name).startswith("/magazin/")
+
+
+@pytest.mark.django_db
+def test_the_hand_written_bylines_and_tags_are_the_querysets_rows(django_assert_num_queries):
+    """blog.cards.related_rows writes its statement once per process from the models' names;
+    it must keep answering what the querysets it replaced answer (byline order; tags by name,
+    then id), for several articles at once, none, and articles with neither."""
+    from articles.models import Article
+    from blog.cards import related_rows
+
+    first = make_article("Első", authors=["Zoé", "Ádám", "Béla"], tags=["Zéró", "alfa", "Alfa"])
+    second = make_article("Második", authors=["Béla"], tags=["Béta"])
+    bare = make_article("Harmadik", authors=[], tags=[])
+    Byline.objects.filter(article=first).update(position=5)
+    Byline.objects.filter(article=first, author__name="Béla").update(position=0)
+    ids = [first.pk, second.pk, bare.pk]
+    authors = (
+        Byline.objects.filter(article_id__in=ids)
+        .order_by("article_id", "position", "pk")
+        .values_list("article_id", "author_id", "author__name", "author__slug")
+    )
+    tags = (
+        Article.tags.through.objects.filter(article_id__in=ids)
+        .order_by("article_id", "tag__name", "tag_id")
+        .values_list("article_id", "tag_id", "tag__name", "tag__slug")
+    )
+    for kind, queryset in (("authors", authors), ("tags", tags)):
+        expected = {pk: [] for pk in ids}
+        for article_id, *row in queryset:
+            expected[article_id].append(tuple(row))
+        with django_assert_num_queries(1):
+            assert related_rows(ids, kind) == expected
+        with django_assert_num_queries(0):
+            assert related_rows([], kind) == {}
+    assert [name for _pk, name, _slug in related_rows([first.pk], "authors")[first.pk]] == [
+        "Béla",
+        "Zoé",
+        "Ádám",
+    ]
+
+
+HOSTILE = "<script>alert(\"x\")</script> & 'idéző'"
+
+
+@pytest.mark.parametrize(
+    "authors",
+    [
+        [],
+        [{"url": "/szerzo/a/", "name": HOSTILE, "sep": ""}],
+        [
+            {"url": '/szerzo/"x"/', "name": "Egri Máté", "sep": " és "},
+            {"url": "/szerzo/b/", "name": "B & <C>", "sep": ""},
+        ],
+    ],
+)
+def test_a_cards_meta_line_is_the_templates(authors):
+    """Cards write blog/_meta_line.html's markup in Python (blog.cards.meta_line_html); the
+    article page still renders the template: both must write the same bytes, escaped alike."""
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+
+    from blog.cards import meta_line_html
+
+    for reading in ("5 perc olvasás", HOSTILE, mark_safe("<b>kész</b>")):
+        meta = {"authors": authors, "iso": "2024-12-24T10:00:00+01:00", "date": HOSTILE}
+        meta["reading"] = reading
+        assert meta_line_html(meta) == render_to_string("blog/_meta_line.html", {"meta": meta})
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        None,
+        {"src": "/media/a.png", "width": None, "height": None},
+        {"src": '/media/"a".png', "width": 1200, "height": 800, "srcset": "/m/a 480w, /m/b 1200w"},
+        {
+            "src": "/media/a.png",
+            "width": 900,
+            "height": None,
+            "srcset": "/m/a.png 480w",
+            "webp_srcset": "/m/a.webp 480w, /m/<b>.webp 900w",
+        },
+    ],
+)
+@pytest.mark.parametrize("eager", [True, False])
+def test_a_cards_picture_is_the_templates(image, eager):
+    from django.template.loader import render_to_string
+
+    from blog.cards import picture_html
+    from blog.templatetags.cikk import SIZES_CARD
+
+    context = {"image": image, "eager": eager, "sizes": SIZES_CARD, "alt": HOSTILE}
+    context["css_class"] = "card-cover"
+    assert picture_html(**context) == render_to_string("blog/_picture.html", context)

@@ -252,3 +252,100 @@ def test_whole_words_that_fill_the_window_spare_the_prefix_merge():
     assert full.more and newest.pk not in full.ids
     roomy = ranked_window(parse_query("kamat"), size=50)
     assert newest.pk in roomy.ids and len(roomy.ids) == 13
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("q", ["kamat", "kamatok", "kam", "elso", "kamat hozam", "nincsilyen"])
+def test_the_one_statement_page_is_the_ranked_window_paged(q):
+    """SQLite: `sqlite_page` (window, ranking, rows and snippets in one statement) gives, page
+    by page, exactly the window `ranked_window` ranks, with the snippets `fts_snippets` cuts:
+    whole words filling the window, the prefix form when they do not, title-only matches."""
+    from blog.search import fts_snippets, ranked_window, sqlite_page
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's FTS5 statement")
+    now = timezone.now()
+    for i in range(9):
+        make_article(
+            f"Cikk {i:02d}",
+            body=f"A kamat {'és a hozam ' * (i % 3)}emelkedik, {'kamat ' * i}vége.",
+            description="Kamatok és hozamok." if i % 4 == 0 else "Leírás.",
+            date=now - timedelta(hours=i + 1),
+        )
+    make_article("Első kamatok", body="Semmi.", date=now - timedelta(days=3))
+    make_article("Kamatos piszkozat", body="A kamat.", released=False)
+    make_article("Kamat holnap", body="A kamat.", date=now + timedelta(days=1))
+    query = parse_query(q)
+    fields = ("title", "slug", "description", "date")
+    window = ranked_window(query, size=6)
+    pages = [sqlite_page(query, n, 4, fields, size=6) for n in (1, 2, 3)]
+    assert [a.pk for page in pages for a in page.articles] == window.ids
+    snippets = fts_snippets(query, window.ids, window.match)
+    for page in pages:
+        if not page.articles:  # a page past the end: nothing, not even the count
+            assert (page.total, page.more) == (0, False)
+            continue
+        assert page.total == len(window.ids) and page.more == window.more
+        for article in page.articles:
+            assert article.snippet == snippets[article.pk]
+            assert article.title_html == highlight(article.title, query.terms)
+            loaded = type(article).objects.get(pk=article.pk)
+            assert (article.title, article.slug, article.date) == (
+                loaded.title,
+                loaded.slug,
+                loaded.date,
+            )
+    assert not pages[-1].articles
+
+
+@pytest.mark.django_db
+def test_the_page_statement_probes_only_the_page_rows():
+    """The snippets' index probes are driven by the page's ten rows (never a pass over every
+    match of a common word), and no table is scanned."""
+    from django.test.utils import CaptureQueriesContext
+
+    from blog.search import sqlite_page
+
+    if connection.vendor != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    make_article("Kamat", body="A kamat.")
+    with CaptureQueriesContext(connection) as captured:
+        sqlite_page(parse_query("kamat"), 1, 10, ("title",))
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + captured.captured_queries[0]["sql"])
+        plan = [str(row[-1]) for row in cursor.fetchall()]
+    tail = plan[plan.index("SCAN p") :]
+    assert tail[1].startswith("SCAN article_fts VIRTUAL TABLE INDEX 0:="), plan  # rowid probe
+    assert not any(line.startswith("SCAN articles_article") for line in plan), plan
+
+
+@pytest.mark.django_db
+def test_a_dense_word_ranks_title_then_description_then_newest():
+    """More matches than the window: title matches first, then description matches, newest
+    first within each (bm25 would count every row holding the word, a pass over the whole
+    index); a sparse word keeps bm25's order."""
+    from blog.search import ranked_window, sqlite_page
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's FTS5 ranking")
+    now = timezone.now()
+    made = {}
+    for i in reversed(range(8)):  # the oldest first: ids follow the dates
+        title = "Kamatdöntés" if i in (2, 5) else "A kamat ára" if i == 3 else f"Cikk {i}"
+        description = "A kamat emelkedik." if i in (1, 5, 6) else "Leírás."
+        made[i] = make_article(
+            title, body="Szöveg a kamat " * (8 - i), description=description,
+            date=now - timedelta(hours=i + 1), slug=f"cikk-{i}",
+        ).pk  # fmt: skip
+    # "kamatdontes" is its own word: only the prefix form reaches it from "kamat".
+    window = ranked_window(parse_query("kamat"), size=4)
+    assert window.more  # 8 matches, a window of 4: dense
+    # The newest four (0-3), by the exact form (whole words fill the window): 3 has the word in
+    # its title, 1 in its description; 2's "Kamatdöntés" is another word; then the newest.
+    assert window.ids == [made[3], made[1], made[0], made[2]]
+    page = sqlite_page(parse_query("kamat"), 1, 10, ("title",), size=4)
+    assert [a.pk for a in page.articles] == window.ids
+    prefix = ranked_window(parse_query("kamatdon"), size=1)  # 2 and 5: titles, both dense
+    assert prefix.more and prefix.ids == [made[2]]
+    sparse = ranked_window(parse_query("kamat"), size=50)
+    assert not sparse.more and len(sparse.ids) == 8
