@@ -1,0 +1,238 @@
+"""The article page's rows, read by hand-written statements built once per process.
+
+Why: the page is the site's most read one, and with the page cache off (or on a miss) its
+CPU was nearly all Django's query compiler: six querysets (article, bylines, tags, previous,
+next, related) cost far more to build and compile than SQLite takes to answer them
+(bench/README.md, Serving). Here each statement is written once per process from the models'
+table and column names (`connection.ops.quote_name`, so SQLite and PostgreSQL alike), values
+go as parameters, and the rows become the same objects the querysets gave. The conditions are
+those of `Article.objects.published()` (released, and date up to now) and the orders those of
+the models; tests/test_article_page.py pins every result against the equivalent queryset, and
+tests/test_reader_queries.py their query plans (index range scans, no sort).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache, lru_cache
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from articles.models import Article, Author, Byline, Tag
+
+# What the article page shows: not the Markdown source, the search texts or the stored reports
+# (tens of kB, and JSON to decode, per request).
+ARTICLE_FIELDS = (
+    "id",
+    "title",
+    "slug",
+    "description",
+    "date",
+    "image",
+    "image_width",
+    "image_height",
+    "word_count",
+    "body_html",
+    "released",
+    "image_alt",
+    "updated_at",
+)
+# What a previous/next/related link shows.
+LINK_FIELDS = ("id", "title", "slug", "date")
+RELATED_COUNT = 3
+# Related statements are built per number of authors and tags (a handful of shapes).
+_RELATED_SHAPES = 64
+
+
+def aware(value: datetime | str | None) -> datetime | None:
+    """A datetime as the ORM returns it: aware, UTC. SQLite gives a table column as a naive
+    UTC datetime (and an expression's as text); PostgreSQL gives aware ones."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
+@dataclass(frozen=True)
+class _Statements:
+    article: str
+    draft_or_article: str
+    bylines: str
+    tags: str
+    older: str
+    newer: str
+    article_columns: tuple[str, ...]  # attnames, in the model's field order (Model.from_db)
+    link_columns: tuple[str, ...]
+
+
+def _columns(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The attnames of `names`, in the order of the model's concrete fields."""
+    return tuple(f.attname for f in Article._meta.concrete_fields if f.attname in names)
+
+
+@cache
+def _statements(vendor: str) -> _Statements:
+    """Every fixed statement of the page, once per process and backend (`vendor` keys it)."""
+    q = connection.ops.quote_name
+    meta = Article._meta
+    table = q(meta.db_table)
+
+    def col(name: str) -> str:
+        return f"{table}.{q(meta.get_field(name).column)}"
+
+    article_columns = _columns(ARTICLE_FIELDS)
+    link_columns = _columns(LINK_FIELDS)
+    select = ", ".join(col(name) for name in article_columns)
+    links = ", ".join(col(name) for name in link_columns)
+    published = f"{col('date')} <= %s AND {col('released')}"
+    date, pk = col("date"), col("id")
+
+    byline, author = Byline._meta, Author._meta
+    b_table, a_table = q(byline.db_table), q(author.db_table)
+    b_author = f"{b_table}.{q(byline.get_field('author').column)}"
+    bylines = (
+        f"SELECT {b_author}, {a_table}.{q(author.get_field('name').column)}, "  # noqa: S608
+        f"{a_table}.{q(author.get_field('slug').column)} "
+        f"FROM {b_table} INNER JOIN {a_table} ON ({b_author} = {a_table}.{q(author.pk.column)}) "
+        f"WHERE {b_table}.{q(byline.get_field('article').column)} = %s "
+        f"ORDER BY {b_table}.{q(byline.get_field('position').column)} ASC, "
+        f"{b_table}.{q(byline.pk.column)} ASC"
+    )
+    through, tag = Article.tags.through._meta, Tag._meta
+    t_table, g_table = q(through.db_table), q(tag.db_table)
+    t_tag = f"{t_table}.{q(through.get_field('tag').column)}"
+    g_name = f"{g_table}.{q(tag.get_field('name').column)}"
+    tags = (
+        f"SELECT {t_tag}, {g_name}, {g_table}.{q(tag.get_field('slug').column)} "  # noqa: S608
+        f"FROM {t_table} INNER JOIN {g_table} ON ({t_tag} = {g_table}.{q(tag.pk.column)}) "
+        f"WHERE {t_table}.{q(through.get_field('article').column)} = %s "
+        f"ORDER BY {g_name} ASC, {t_tag} ASC"
+    )
+    # The date bounds repeat what the OR says, so that the database starts its index range at
+    # this article's date instead of scanning from today (article_published_idx).
+    older = (
+        f"SELECT {links} FROM {table} WHERE ({published} AND {date} <= %s "  # noqa: S608
+        f"AND ({date} < %s OR {pk} < %s)) ORDER BY {date} DESC, {pk} DESC LIMIT 1"
+    )
+    newer = (
+        f"SELECT {links} FROM {table} WHERE ({published} AND {date} >= %s "  # noqa: S608
+        f"AND ({date} > %s OR {pk} > %s)) ORDER BY {date} ASC, {pk} ASC LIMIT 1"
+    )
+    return _Statements(
+        article=f"SELECT {select} FROM {table} WHERE ({published} AND {col('slug')} = %s)",  # noqa: S608
+        draft_or_article=f"SELECT {select} FROM {table} WHERE {col('slug')} = %s",  # noqa: S608
+        bylines=bylines,
+        tags=tags,
+        older=older,
+        newer=newer,
+        article_columns=article_columns,
+        link_columns=link_columns,
+    )
+
+
+@lru_cache(maxsize=_RELATED_SHAPES)
+def _related_statement(vendor: str, authors: int, tags: int) -> str:
+    """Published articles sharing one of `authors` authors or `tags` tags, newest first.
+
+    EXISTS per candidate, not `pk IN (...)`: the database walks article_published_idx newest
+    first and stops after RELATED_COUNT hits, probing the byline and tag indexes."""
+    q = connection.ops.quote_name
+    meta = Article._meta
+    table = q(meta.db_table)
+    links = ", ".join(f"{table}.{q(meta.get_field(n).column)}" for n in _columns(LINK_FIELDS))
+    date, pk = f"{table}.{q(meta.get_field('date').column)}", f"{table}.{q(meta.pk.column)}"
+    released = f"{table}.{q(meta.get_field('released').column)}"
+    shared = []
+    if authors:
+        byline = Byline._meta
+        shared.append(
+            f"EXISTS(SELECT 1 FROM {q(byline.db_table)} U0 "  # noqa: S608
+            f"WHERE (U0.{q(byline.get_field('article').column)} = ({pk}) "
+            f"AND U0.{q(byline.get_field('author').column)} IN ({', '.join(['%s'] * authors)})))"
+        )
+    if tags:
+        through = Article.tags.through._meta
+        shared.append(
+            f"EXISTS(SELECT 1 FROM {q(through.db_table)} U1 "  # noqa: S608
+            f"WHERE (U1.{q(through.get_field('article').column)} = ({pk}) "
+            f"AND U1.{q(through.get_field('tag').column)} IN ({', '.join(['%s'] * tags)})))"
+        )
+    return (
+        f"SELECT {links} FROM {table} WHERE ({date} <= %s AND {released} "  # noqa: S608
+        f"AND ({' OR '.join(shared)}) AND NOT ({pk} = %s)) "
+        f"ORDER BY {date} DESC, {pk} DESC LIMIT {RELATED_COUNT}"
+    )
+
+
+def _date_param(value: datetime) -> object:
+    return Article._meta.get_field("date").get_db_prep_value(value, connection)
+
+
+def _article(columns: tuple[str, ...], row: tuple) -> Article:
+    """A partial Article from a row (deferred fields load on access, as with `.only()`)."""
+    values = []
+    for name, value in zip(columns, row, strict=True):
+        if name in ("date", "updated_at"):
+            value = aware(value)
+        elif name == "released":
+            value = bool(value)
+        values.append(value)
+    return Article.from_db(connection.alias, columns, values)
+
+
+@dataclass
+class ArticlePage:
+    """Everything the article page reads from the database."""
+
+    article: Article
+    authors: list[Author]
+    tags: list[Tag]
+    previous: Article | None
+    next: Article | None
+    related: list[Article]
+
+
+def find_article(slug: str, *, drafts: bool = False, now: datetime | None = None) -> Article | None:
+    """The published article with this slug (any article, with `drafts`), or None."""
+    statements = _statements(connection.vendor)
+    with connection.cursor() as cursor:
+        if drafts:
+            cursor.execute(statements.draft_or_article, (slug,))
+        else:
+            cursor.execute(statements.article, (_date_param(now or timezone.now()), slug))
+        row = cursor.fetchone()
+    return None if row is None else _article(statements.article_columns, row)
+
+
+def load_page(article: Article, now: datetime | None = None) -> ArticlePage:
+    """The article's bylines and tags, its published neighbours in date order and a few related
+    published articles: five statements, each answered by an index."""
+    statements = _statements(connection.vendor)
+    now_param = _date_param(now or timezone.now())
+    date = _date_param(article.date)
+    links = statements.link_columns
+    with connection.cursor() as cursor:
+        cursor.execute(statements.bylines, (article.pk,))
+        authors = [Author(pk=pk, name=name, slug=slug) for pk, name, slug in cursor.fetchall()]
+        cursor.execute(statements.tags, (article.pk,))
+        tags = [Tag(pk=pk, name=name, slug=slug) for pk, name, slug in cursor.fetchall()]
+        cursor.execute(statements.older, (now_param, date, date, article.pk))
+        row = cursor.fetchone()
+        previous = None if row is None else _article(links, row)
+        cursor.execute(statements.newer, (now_param, date, date, article.pk))
+        row = cursor.fetchone()
+        following = None if row is None else _article(links, row)
+        related: list[Article] = []
+        if authors or tags:
+            cursor.execute(
+                _related_statement(connection.vendor, len(authors), len(tags)),
+                (now_param, *(a.pk for a in authors), *(t.pk for t in tags), article.pk),
+            )
+            related = [_article(links, row) for row in cursor.fetchall()]
+    return ArticlePage(article, authors, tags, previous, following, related)
