@@ -1,4 +1,5 @@
-"""The article page's rows, read by hand-written statements built once per process.
+"""The article page: its rows read by hand-written statements built once per process, and
+what its template shows prepared in Python.
 
 Why: the page is the site's most read one, and with the page cache off (or on a miss) its
 CPU was nearly all Django's query compiler: six querysets (article, bylines, tags, previous,
@@ -9,6 +10,9 @@ go as parameters, and the rows become the same objects the querysets gave. The c
 those of `Article.objects.published()` (released, and date up to now) and the orders those of
 the models; tests/test_article_page.py pins every result against the equivalent queryset, and
 tests/test_reader_queries.py their query plans (index range scans, no sort).
+
+The template (blog/article.html) then places ready values, as blog/cards.py does for lists: the
+table of contents is one escaped string per distinct list of headings, made once per process.
 """
 
 from __future__ import annotations
@@ -16,12 +20,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, lru_cache
+from typing import Any
 
 from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 from articles.models import Article, Author, Byline, Tag
+from articles.render import Heading
+from blog.cards import link, meta, slug_url
+from blog.content import absolute_url, analyse_body
+from blog.templatetags.cikk import cover_data, iso, site_name_value
 
 # What the article page shows: not the Markdown source, the search texts or the stored reports
 # (tens of kB, and JSON to decode, per request).
@@ -236,3 +247,76 @@ def load_page(article: Article, now: datetime | None = None) -> ArticlePage:
             )
             related = [_article(links, row) for row in cursor.fetchall()]
     return ArticlePage(article, authors, tags, previous, following, related)
+
+
+@lru_cache(maxsize=512)
+def toc_items(headings: tuple[Heading, ...]) -> SafeString:
+    """The table of contents' list items, escaped (a `{% for %}` of three variables per heading
+    was the costliest part of the page's template)."""
+    return format_html_join(
+        "",
+        '<li class="toc__item toc__item--{}"><a href="#{}">{}</a></li>',
+        ((heading.level, heading.id, heading.text) for heading in headings),
+    )
+
+
+def cover_url(article: Article) -> str:
+    data = cover_data(article)
+    return absolute_url(data["src"]) if data else ""
+
+
+def json_ld(article: Article, context: dict[str, Any]) -> dict[str, Any]:
+    """schema.org Article data for search engines."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": article.title,
+        "description": article.description,
+        "datePublished": iso(article.date),
+        "dateModified": iso(article.updated_at),
+        "inLanguage": "hu",
+        "mainEntityOfPage": context["canonical"],
+        "url": context["canonical"],
+        "author": [
+            {"@type": "Person", "name": a["name"], "url": absolute_url(a["url"])}
+            for a in context["meta"]["authors"]
+        ],
+        "publisher": {"@type": "Organization", "name": site_name_value()},
+    }
+    if context["cover_url"]:
+        data["image"] = [context["cover_url"]]
+    if context["tags"]:
+        data["keywords"] = [t.name for t in context["tags"]]
+    return data
+
+
+def article_context(
+    article: Article,
+    authors: list[Author],
+    tags: list[Tag],
+    *,
+    previous: Article | None = None,
+    following: Article | None = None,
+    related: list[Article] | tuple = (),
+    **extra: Any,
+) -> dict[str, Any]:
+    """What blog/article.html shows, for the reader's page and the reviewer's share preview."""
+    toc = analyse_body(article.body_html).toc
+    context = {
+        "article": article,
+        "authors": authors,
+        "meta": meta(article, authors),
+        "tags": tags,
+        "toc": toc,
+        "toc_items": toc_items(tuple(toc)),
+        "tag_links": [{"name": t.name, "url": slug_url("blog:tag", t.slug)} for t in tags],
+        "previous": link(previous),
+        "next": link(following),
+        "related": [link(item) for item in related],
+        "canonical": absolute_url(slug_url("blog:article", article.slug)),
+        "cover_url": cover_url(article),
+        "with_math": 'class="math' in article.body_html,
+        **extra,
+    }
+    context["json_ld_data"] = json_ld(article, context)
+    return context

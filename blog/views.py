@@ -15,10 +15,10 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_safe
 
 from articles.models import Article, Author, Byline, Tag
-from blog.article_page import find_article, load_page
+from blog.article_page import article_context, find_article, load_page
 from blog.caching import cached_count, conditional
-from blog.cards import cards, link, meta, slug_url
-from blog.content import absolute_url, analyse_body
+from blog.cards import cards
+from blog.content import absolute_url
 from blog.search import (
     MAX_QUERY_LENGTH,
     fts_snippets,
@@ -27,7 +27,6 @@ from blog.search import (
     ranked_window,
     snippet,
 )
-from blog.templatetags.cikk import cover_data, iso, site_name_value
 
 PER_PAGE = 10
 # The columns a list card shows (blog/_card.html): never the Markdown source, the HTML or the
@@ -158,55 +157,18 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if article is None:
         raise Http404("Nincs ilyen cikk.")
     page = load_page(article, now)
-    authors, tags = page.authors, page.tags
-    context = {
-        "article": article,
-        "authors": authors,
-        "meta": meta(article, authors),
-        "tags": tags,
-        "toc": analyse_body(article.body_html).toc,
-        "tag_links": [{"name": t.name, "url": slug_url("blog:tag", t.slug)} for t in tags],
-        "previous": link(page.previous),
-        "next": link(page.next),
-        "related": [link(item) for item in page.related],
-        "canonical": absolute_url(slug_url("blog:article", article.slug)),
-        "cover_url": _cover_url(article),
-        "with_math": 'class="math' in article.body_html,
-    }
-    context["json_ld_data"] = _json_ld(article, context)
+    context = article_context(
+        article,
+        page.authors,
+        page.tags,
+        previous=page.previous,
+        following=page.next,
+        related=page.related,
+    )
     response = render(request, "blog/article.html", context)
     if not article.is_public:
         add_never_cache_headers(response)
     return response
-
-
-def _cover_url(article: Article) -> str:
-    data = cover_data(article)
-    return absolute_url(data["src"]) if data else ""
-
-
-def _json_ld(article: Article, context: dict) -> dict:
-    data = {
-        "@context": "https://schema.org",
-        "@type": "Article",
-        "headline": article.title,
-        "description": article.description,
-        "datePublished": iso(article.date),
-        "dateModified": iso(article.updated_at),
-        "inLanguage": "hu",
-        "mainEntityOfPage": context["canonical"],
-        "url": context["canonical"],
-        "author": [
-            {"@type": "Person", "name": a["name"], "url": absolute_url(a["url"])}
-            for a in context["meta"]["authors"]
-        ],
-        "publisher": {"@type": "Organization", "name": site_name_value()},
-    }
-    if context["cover_url"]:
-        data["image"] = [context["cover_url"]]
-    if context["tags"]:
-        data["keywords"] = [t.name for t in context["tags"]]
-    return data
 
 
 def _owner_page(request: HttpRequest, template: str, name: str, owner, match, empty: str):
