@@ -76,6 +76,32 @@ def settings_digest() -> str:
 def _settings_changed(*, setting: str, **kwargs: Any) -> None:
     if setting in PAGE_SETTINGS:
         settings_digest.cache_clear()
+    if setting == "ROOT_URLCONF":
+        _cacheable_paths.clear()
+
+
+# Whether a path is answered by a blog.caching.conditional view, per path and URL configuration:
+# resolving costs a walk through the URL patterns on every hit. Bounded (paths are the client's
+# choice): emptied when full.
+_CACHEABLE_PATHS_MAX = 10_000
+_cacheable_paths: dict[tuple[str, str | None], bool] = {}
+
+
+def is_cacheable_path(request: HttpRequest) -> bool:
+    """True when the request's path resolves to a view marked `cikk_cacheable`."""
+    key = (request.path_info, getattr(request, "urlconf", None) or settings.ROOT_URLCONF)
+    found = _cacheable_paths.get(key)
+    if found is None:
+        try:
+            view = resolve(request.path_info, key[1]).func
+        except Resolver404:
+            found = False
+        else:
+            found = bool(getattr(view, "cikk_cacheable", False))
+        if len(_cacheable_paths) >= _CACHEABLE_PATHS_MAX:
+            _cacheable_paths.clear()
+        _cacheable_paths[key] = found
+    return found
 
 
 def _has_session(request: HttpRequest) -> bool:
@@ -127,11 +153,7 @@ class PageCacheMiddleware:
             or (self.static_prefix and request.path_info.startswith(self.static_prefix))
         ):
             return self.get_response(request)
-        try:
-            view = resolve(request.path_info).func
-        except Resolver404:
-            return self.get_response(request)
-        if not getattr(view, "cikk_cacheable", False):  # only blog.caching.conditional views
+        if not is_cacheable_path(request):  # only blog.caching.conditional views
             return self.get_response(request)
         state = content_state(request)
         key = page_key(request, state.token)
