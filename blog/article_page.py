@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.utils import timezone
@@ -79,7 +79,6 @@ class _Statements:
     older: str
     newer: str
     article_columns: tuple[str, ...]  # attnames, in the model's field order (Model.from_db)
-    link_columns: tuple[str, ...]
 
 
 def _columns(names: tuple[str, ...]) -> tuple[str, ...]:
@@ -98,9 +97,8 @@ def _statements(vendor: str) -> _Statements:
         return f"{table}.{q(meta.get_field(name).column)}"
 
     article_columns = _columns(ARTICLE_FIELDS)
-    link_columns = _columns(LINK_FIELDS)
     select = ", ".join(col(name) for name in article_columns)
-    links = ", ".join(col(name) for name in link_columns)
+    links = ", ".join(col(name) for name in _columns(LINK_FIELDS))
     published = f"{col('date')} <= %s AND {col('released')}"
     date, pk = col("date"), col("id")
 
@@ -126,9 +124,11 @@ def _statements(vendor: str) -> _Statements:
         f"ORDER BY {g_name} ASC, {t_tag} ASC"
     )
     # The date bounds repeat what the OR says, so that the database starts its index range at
-    # this article's date instead of scanning from today (article_published_idx).
+    # this article's date (article_published_idx). Older ones have ONE upper bound, the earlier
+    # of the article's date and now: given both, SQLite ranged on the first (now) and walked
+    # every newer article's index entry, a cost growing with the article's age.
     older = (
-        f"SELECT {links} FROM {table} WHERE ({published} AND {date} <= %s "  # noqa: S608
+        f"SELECT {links} FROM {table} WHERE ({date} <= %s AND {col('released')} "  # noqa: S608
         f"AND ({date} < %s OR {pk} < %s)) ORDER BY {date} DESC, {pk} DESC LIMIT 1"
     )
     newer = (
@@ -143,7 +143,6 @@ def _statements(vendor: str) -> _Statements:
         older=older,
         newer=newer,
         article_columns=article_columns,
-        link_columns=link_columns,
     )
 
 
@@ -197,6 +196,21 @@ def _article(columns: tuple[str, ...], row: tuple) -> Article:
     return Article.from_db(connection.alias, columns, values)
 
 
+class Link(NamedTuple):
+    """A previous/next/related article: what blog.cards.link() reads (no model instance: it
+    would cost more than the row)."""
+
+    pk: int
+    title: str
+    slug: str
+    date: datetime
+
+
+def _link(row: tuple) -> Link:
+    pk, title, slug, date = row
+    return Link(pk, title, slug, aware(date))
+
+
 @dataclass
 class ArticlePage:
     """Everything the article page reads from the database."""
@@ -204,9 +218,9 @@ class ArticlePage:
     article: Article
     authors: list[Author]
     tags: list[Tag]
-    previous: Article | None
-    next: Article | None
-    related: list[Article]
+    previous: Link | None
+    next: Link | None
+    related: list[Link]
 
 
 def find_article(slug: str, *, drafts: bool = False, now: datetime | None = None) -> Article | None:
@@ -225,27 +239,27 @@ def load_page(article: Article, now: datetime | None = None) -> ArticlePage:
     """The article's bylines and tags, its published neighbours in date order and a few related
     published articles: five statements, each answered by an index."""
     statements = _statements(connection.vendor)
-    now_param = _date_param(now or timezone.now())
-    date = _date_param(article.date)
-    links = statements.link_columns
+    now = now or timezone.now()
+    now_param, date = _date_param(now), _date_param(article.date)
+    earlier = _date_param(min(article.date, now))
     with connection.cursor() as cursor:
         cursor.execute(statements.bylines, (article.pk,))
         authors = [Author(pk=pk, name=name, slug=slug) for pk, name, slug in cursor.fetchall()]
         cursor.execute(statements.tags, (article.pk,))
         tags = [Tag(pk=pk, name=name, slug=slug) for pk, name, slug in cursor.fetchall()]
-        cursor.execute(statements.older, (now_param, date, date, article.pk))
+        cursor.execute(statements.older, (earlier, date, article.pk))
         row = cursor.fetchone()
-        previous = None if row is None else _article(links, row)
+        previous = None if row is None else _link(row)
         cursor.execute(statements.newer, (now_param, date, date, article.pk))
         row = cursor.fetchone()
-        following = None if row is None else _article(links, row)
-        related: list[Article] = []
+        following = None if row is None else _link(row)
+        related: list[Link] = []
         if authors or tags:
             cursor.execute(
                 _related_statement(connection.vendor, len(authors), len(tags)),
                 (now_param, *(a.pk for a in authors), *(t.pk for t in tags), article.pk),
             )
-            related = [_article(links, row) for row in cursor.fetchall()]
+            related = [_link(row) for row in cursor.fetchall()]
     return ArticlePage(article, authors, tags, previous, following, related)
 
 
@@ -295,9 +309,9 @@ def article_context(
     authors: list[Author],
     tags: list[Tag],
     *,
-    previous: Article | None = None,
-    following: Article | None = None,
-    related: list[Article] | tuple = (),
+    previous: Link | None = None,
+    following: Link | None = None,
+    related: list[Link] | tuple = (),
     **extra: Any,
 ) -> dict[str, Any]:
     """What blog/article.html shows, for the reader's page and the reviewer's share preview."""

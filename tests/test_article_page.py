@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def fields(article: Article | None, names: tuple[str, ...]) -> dict | None:
     if article is None:
         return None
-    return {name: getattr(article, name) for name in names}
+    return {name: getattr(article, "pk" if name == "id" else name) for name in names}
 
 
 def expected_neighbours(article: Article) -> tuple[Article | None, Article | None]:
@@ -133,3 +133,43 @@ def test_the_article_page_shows_what_the_statements_read(client, site):
     assert '<a href="/cimke/ai/">AI</a>' in html and '<a href="/cimke/chipek/">Chipek</a>' in html
     assert "Piszkozat" not in html and "Holnapi" not in html
     assert client.get(site["draft"].get_absolute_url()).status_code == 404
+
+
+def test_an_old_article_finds_its_previous_one_without_walking_the_newer_ones():
+    """The older neighbour's statement ranges from the article's date down: SQLite runs a
+    handful of steps whatever the number of newer articles (it once started from today's
+    date and stepped over every newer article's index entry)."""
+    from django.db import connection
+
+    from blog import article_page
+
+    if connection.vendor != "sqlite":
+        pytest.skip("counts SQLite's virtual machine steps")
+    now = timezone.now()
+    old = [make_article(f"Régi {i}", date=now - dt.timedelta(days=400 + i)) for i in range(2)]
+
+    def steps_to_previous() -> int:
+        statement = article_page._statements(connection.vendor).older
+        date = article_page._date_param(old[0].date)
+        steps = 0
+
+        def count() -> int:
+            nonlocal steps
+            steps += 1
+            return 0
+
+        connection.ensure_connection()
+        connection.connection.set_progress_handler(count, 1)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(statement, (date, date, old[0].pk))
+                assert cursor.fetchone()[0] == old[1].pk
+        finally:
+            connection.connection.set_progress_handler(None, 1)
+        return steps
+
+    few = steps_to_previous()
+    for i in range(200):
+        make_article(f"Újabb {i}", date=now - dt.timedelta(days=i + 1), authors=[])
+    assert steps_to_previous() == few
+    assert load_page(Article.objects.get(pk=old[0].pk)).previous.pk == old[1].pk
