@@ -6,10 +6,12 @@ CPU was nearly all Django's query compiler: six querysets (article, bylines, tag
 next, related) cost far more to build and compile than SQLite takes to answer them
 (bench/README.md, Serving). Here each statement is written once per process from the models'
 table and column names (`connection.ops.quote_name`, so SQLite and PostgreSQL alike), values
-go as parameters, and the rows become the same objects the querysets gave. The conditions are
-those of `Article.objects.published()` (released, and date up to now) and the orders those of
-the models; tests/test_article_page.py pins every result against the equivalent queryset, and
-tests/test_reader_queries.py their query plans (index range scans, no sort).
+go as named parameters (Django's SQLite cursor rewrites positional `%s` with a regular
+expression on every execution, named ones by plain formatting), and the rows become the same
+objects the querysets gave. The conditions are those of `Article.objects.published()`
+(released, and date up to now) and the orders those of the models; tests/test_article_page.py
+pins every result against the equivalent queryset, and tests/test_reader_queries.py their
+query plans (index range scans, no sort).
 
 The template (blog/article.html) then places ready values, as blog/cards.py does for lists: the
 table of contents is one escaped string per distinct list of headings, made once per process.
@@ -99,7 +101,7 @@ def _statements(vendor: str) -> _Statements:
     article_columns = _columns(ARTICLE_FIELDS)
     select = ", ".join(col(name) for name in article_columns)
     links = ", ".join(col(name) for name in _columns(LINK_FIELDS))
-    published = f"{col('date')} <= %s AND {col('released')}"
+    published = f"{col('date')} <= %(now)s AND {col('released')}"
     date, pk = col("date"), col("id")
 
     byline, author = Byline._meta, Author._meta
@@ -109,7 +111,7 @@ def _statements(vendor: str) -> _Statements:
         f"SELECT {b_author}, {a_table}.{q(author.get_field('name').column)}, "  # noqa: S608
         f"{a_table}.{q(author.get_field('slug').column)} "
         f"FROM {b_table} INNER JOIN {a_table} ON ({b_author} = {a_table}.{q(author.pk.column)}) "
-        f"WHERE {b_table}.{q(byline.get_field('article').column)} = %s "
+        f"WHERE {b_table}.{q(byline.get_field('article').column)} = %(article)s "
         f"ORDER BY {b_table}.{q(byline.get_field('position').column)} ASC, "
         f"{b_table}.{q(byline.pk.column)} ASC"
     )
@@ -120,7 +122,7 @@ def _statements(vendor: str) -> _Statements:
     tags = (
         f"SELECT {t_tag}, {g_name}, {g_table}.{q(tag.get_field('slug').column)} "  # noqa: S608
         f"FROM {t_table} INNER JOIN {g_table} ON ({t_tag} = {g_table}.{q(tag.pk.column)}) "
-        f"WHERE {t_table}.{q(through.get_field('article').column)} = %s "
+        f"WHERE {t_table}.{q(through.get_field('article').column)} = %(article)s "
         f"ORDER BY {g_name} ASC, {t_tag} ASC"
     )
     # The date bounds repeat what the OR says, so that the database starts its index range at
@@ -128,22 +130,27 @@ def _statements(vendor: str) -> _Statements:
     # of the article's date and now: given both, SQLite ranged on the first (now) and walked
     # every newer article's index entry, a cost growing with the article's age.
     older = (
-        f"SELECT {links} FROM {table} WHERE ({date} <= %s AND {col('released')} "  # noqa: S608
-        f"AND ({date} < %s OR {pk} < %s)) ORDER BY {date} DESC, {pk} DESC LIMIT 1"
+        f"SELECT {links} FROM {table} WHERE ({date} <= %(earlier)s AND {col('released')} "  # noqa: S608
+        f"AND ({date} < %(date)s OR {pk} < %(pk)s)) ORDER BY {date} DESC, {pk} DESC LIMIT 1"
     )
     newer = (
-        f"SELECT {links} FROM {table} WHERE ({published} AND {date} >= %s "  # noqa: S608
-        f"AND ({date} > %s OR {pk} > %s)) ORDER BY {date} ASC, {pk} ASC LIMIT 1"
+        f"SELECT {links} FROM {table} WHERE ({published} AND {date} >= %(date)s "  # noqa: S608
+        f"AND ({date} > %(date)s OR {pk} > %(pk)s)) ORDER BY {date} ASC, {pk} ASC LIMIT 1"
     )
     return _Statements(
-        article=f"SELECT {select} FROM {table} WHERE ({published} AND {col('slug')} = %s)",  # noqa: S608
-        draft_or_article=f"SELECT {select} FROM {table} WHERE {col('slug')} = %s",  # noqa: S608
+        article=f"SELECT {select} FROM {table} WHERE ({published} AND {col('slug')} = %(slug)s)",  # noqa: S608
+        draft_or_article=f"SELECT {select} FROM {table} WHERE {col('slug')} = %(slug)s",  # noqa: S608
         bylines=bylines,
         tags=tags,
         older=older,
         newer=newer,
         article_columns=article_columns,
     )
+
+
+def _names(prefix: str, count: int) -> str:
+    """`%(a0)s, %(a1)s, …`: named parameters for an IN list."""
+    return ", ".join(f"%({prefix}{n})s" for n in range(count))
 
 
 @lru_cache(maxsize=_RELATED_SHAPES)
@@ -164,18 +171,18 @@ def _related_statement(vendor: str, authors: int, tags: int) -> str:
         shared.append(
             f"EXISTS(SELECT 1 FROM {q(byline.db_table)} U0 "  # noqa: S608
             f"WHERE (U0.{q(byline.get_field('article').column)} = ({pk}) "
-            f"AND U0.{q(byline.get_field('author').column)} IN ({', '.join(['%s'] * authors)})))"
+            f"AND U0.{q(byline.get_field('author').column)} IN ({_names('a', authors)})))"
         )
     if tags:
         through = Article.tags.through._meta
         shared.append(
             f"EXISTS(SELECT 1 FROM {q(through.db_table)} U1 "  # noqa: S608
             f"WHERE (U1.{q(through.get_field('article').column)} = ({pk}) "
-            f"AND U1.{q(through.get_field('tag').column)} IN ({', '.join(['%s'] * tags)})))"
+            f"AND U1.{q(through.get_field('tag').column)} IN ({_names('t', tags)})))"
         )
     return (
-        f"SELECT {links} FROM {table} WHERE ({date} <= %s AND {released} "  # noqa: S608
-        f"AND ({' OR '.join(shared)}) AND NOT ({pk} = %s)) "
+        f"SELECT {links} FROM {table} WHERE ({date} <= %(now)s AND {released} "  # noqa: S608
+        f"AND ({' OR '.join(shared)}) AND NOT ({pk} = %(pk)s)) "
         f"ORDER BY {date} DESC, {pk} DESC LIMIT {RELATED_COUNT}"
     )
 
@@ -228,9 +235,10 @@ def find_article(slug: str, *, drafts: bool = False, now: datetime | None = None
     statements = _statements(connection.vendor)
     with connection.cursor() as cursor:
         if drafts:
-            cursor.execute(statements.draft_or_article, (slug,))
+            cursor.execute(statements.draft_or_article, {"slug": slug})
         else:
-            cursor.execute(statements.article, (_date_param(now or timezone.now()), slug))
+            now_param = _date_param(now or timezone.now())
+            cursor.execute(statements.article, {"now": now_param, "slug": slug})
         row = cursor.fetchone()
     return None if row is None else _article(statements.article_columns, row)
 
@@ -243,21 +251,26 @@ def load_page(article: Article, now: datetime | None = None) -> ArticlePage:
     now_param, date = _date_param(now), _date_param(article.date)
     earlier = _date_param(min(article.date, now))
     with connection.cursor() as cursor:
-        cursor.execute(statements.bylines, (article.pk,))
+        cursor.execute(statements.bylines, {"article": article.pk})
         authors = [Author(pk=pk, name=name, slug=slug) for pk, name, slug in cursor.fetchall()]
-        cursor.execute(statements.tags, (article.pk,))
+        cursor.execute(statements.tags, {"article": article.pk})
         tags = [Tag(pk=pk, name=name, slug=slug) for pk, name, slug in cursor.fetchall()]
-        cursor.execute(statements.older, (earlier, date, article.pk))
+        cursor.execute(statements.older, {"earlier": earlier, "date": date, "pk": article.pk})
         row = cursor.fetchone()
         previous = None if row is None else _link(row)
-        cursor.execute(statements.newer, (now_param, date, date, article.pk))
+        cursor.execute(statements.newer, {"now": now_param, "date": date, "pk": article.pk})
         row = cursor.fetchone()
         following = None if row is None else _link(row)
         related: list[Link] = []
         if authors or tags:
             cursor.execute(
                 _related_statement(connection.vendor, len(authors), len(tags)),
-                (now_param, *(a.pk for a in authors), *(t.pk for t in tags), article.pk),
+                {
+                    "now": now_param,
+                    "pk": article.pk,
+                    **{f"a{n}": author.pk for n, author in enumerate(authors)},
+                    **{f"t{n}": tag.pk for n, tag in enumerate(tags)},
+                },
             )
             related = [_link(row) for row in cursor.fetchall()]
     return ArticlePage(article, authors, tags, previous, following, related)
@@ -330,7 +343,15 @@ def article_context(
         "canonical": absolute_url(slug_url("blog:article", article.slug)),
         "cover_url": cover_url(article),
         "with_math": 'class="math' in article.body_html,
+        # Scrollable tables and display formulas get their keyboard-scrolling script.
+        "scroll_regions": "table-container" in article.body_html
+        or "math-display" in article.body_html,
         **extra,
     }
+    context["related_items"] = format_html_join(
+        "",
+        '<li><a href="{}">{}</a> <time datetime="{}">{}</time></li>',
+        ((item["url"], item["title"], item["iso"], item["date"]) for item in context["related"]),
+    )
     context["json_ld_data"] = json_ld(article, context)
     return context

@@ -162,7 +162,7 @@ def test_an_old_article_finds_its_previous_one_without_walking_the_newer_ones():
         connection.connection.set_progress_handler(count, 1)
         try:
             with connection.cursor() as cursor:
-                cursor.execute(statement, (date, date, old[0].pk))
+                cursor.execute(statement, {"earlier": date, "date": date, "pk": old[0].pk})
                 assert cursor.fetchone()[0] == old[1].pk
         finally:
             connection.connection.set_progress_handler(None, 1)
