@@ -19,12 +19,15 @@ table of contents is one escaped string per distinct list of headings, made once
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
 from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html_join
@@ -98,8 +101,12 @@ def _statements(vendor: str) -> _Statements:
     def col(name: str) -> str:
         return f"{table}.{q(meta.get_field(name).column)}"
 
-    article_columns = _columns(ARTICLE_FIELDS)
-    select = ", ".join(col(name) for name in article_columns)
+    article_columns = _columns(tuple(n for n in ARTICLE_FIELDS if n != "body_html"))
+    # The body comes last, as UTF-8 bytes, never decoded: it goes into the response as it is
+    # (render_article), so Python neither decodes nor re-encodes nor copies its ~50 kB.
+    body = col("body_html")
+    body = f"convert_to({body}, 'UTF8')" if vendor == "postgresql" else f"CAST({body} AS BLOB)"
+    select = ", ".join([*(col(name) for name in article_columns), body])
     links = ", ".join(col(name) for name in _columns(LINK_FIELDS))
     published = f"{col('date')} <= %(now)s AND {col('released')}"
     date, pk = col("date"), col("id")
@@ -230,8 +237,11 @@ class ArticlePage:
     related: list[Link]
 
 
-def find_article(slug: str, *, drafts: bool = False, now: datetime | None = None) -> Article | None:
-    """The published article with this slug (any article, with `drafts`), or None."""
+def find_article(
+    slug: str, *, drafts: bool = False, now: datetime | None = None
+) -> tuple[Article, bytes] | None:
+    """The published article with this slug (any article, with `drafts`) and its stored HTML
+    body as UTF-8 bytes (the instance's body_html is deferred), or None."""
     statements = _statements(connection.vendor)
     with connection.cursor() as cursor:
         if drafts:
@@ -240,7 +250,9 @@ def find_article(slug: str, *, drafts: bool = False, now: datetime | None = None
             now_param = _date_param(now or timezone.now())
             cursor.execute(statements.article, {"now": now_param, "slug": slug})
         row = cursor.fetchone()
-    return None if row is None else _article(statements.article_columns, row)
+    if row is None:
+        return None
+    return _article(statements.article_columns, row[:-1]), bytes(row[-1])
 
 
 def load_page(article: Article, now: datetime | None = None) -> ArticlePage:
@@ -317,8 +329,36 @@ def json_ld(article: Article, context: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+@lru_cache(maxsize=256)
+def body_toc(body: bytes) -> tuple[tuple[Heading, ...], SafeString]:
+    """The table of contents of a stored body and its list items (per distinct body: never
+    stale; decoded only the first time)."""
+    toc = tuple(analyse_body(body.decode()).toc)
+    return toc, toc_items(toc)
+
+
+BODY_MARKER = SafeString(f"<cikk-body-{secrets.token_hex(12)}>")
+
+
+def render_article(request: HttpRequest, context: dict[str, Any], body: bytes) -> HttpResponse:
+    """blog/article.html with the stored body spliced in as bytes.
+
+    The template places BODY_MARKER (random per process; escaping turns any `<` of a title or
+    description into `&lt;`, so no text of an article can spell it) where the body goes; the
+    rendered page is cut there once and the body's UTF-8 bytes go in between. The reader gets
+    exactly the bytes the template would have made with the body in it."""
+    response = render(request, "blog/article.html", {**context, "body": BODY_MARKER})
+    marker = BODY_MARKER.encode()
+    head, found, tail = response.content.partition(marker)
+    if not found or marker in tail:
+        raise RuntimeError("blog/article.html must place {{ body }} exactly once")
+    response.content = b"".join((head, body, tail))
+    return response
+
+
 def article_context(
     article: Article,
+    body: bytes,
     authors: list[Author],
     tags: list[Tag],
     *,
@@ -328,24 +368,23 @@ def article_context(
     **extra: Any,
 ) -> dict[str, Any]:
     """What blog/article.html shows, for the reader's page and the reviewer's share preview."""
-    toc = analyse_body(article.body_html).toc
+    toc, items = body_toc(body)
     context = {
         "article": article,
         "authors": authors,
         "meta": meta(article, authors),
         "tags": tags,
         "toc": toc,
-        "toc_items": toc_items(tuple(toc)),
+        "toc_items": items,
         "tag_links": [{"name": t.name, "url": slug_url("blog:tag", t.slug)} for t in tags],
         "previous": link(previous),
         "next": link(following),
         "related": [link(item) for item in related],
         "canonical": absolute_url(slug_url("blog:article", article.slug)),
         "cover_url": cover_url(article),
-        "with_math": 'class="math' in article.body_html,
+        "with_math": b'class="math' in body,
         # Scrollable tables and display formulas get their keyboard-scrolling script.
-        "scroll_regions": "table-container" in article.body_html
-        or "math-display" in article.body_html,
+        "scroll_regions": b"table-container" in body or b"math-display" in body,
         **extra,
     }
     context["related_items"] = format_html_join(

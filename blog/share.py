@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 
 from articles import sharing
 from articles.models import Article
-from blog.article_page import article_context
+from blog.article_page import article_context, render_article
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -35,7 +35,7 @@ def share_preview(request: HttpRequest, token: str) -> HttpResponse:
             render(request, "blog/share_gone.html", {"problem": found.problem}, status=410)
         )
     article = Article.objects.with_authors().prefetch_related("tags").get(pk=found.link.article_id)
-    context = article_context(
-        article, article.author_list(), list(article.tags.all()), share_preview=True
-    )
-    return _private(render(request, "blog/article.html", context))
+    body = article.body_html.encode()
+    authors, tags = article.author_list(), list(article.tags.all())
+    context = article_context(article, body, authors, tags, share_preview=True)
+    return _private(render_article(request, context, body))

@@ -15,7 +15,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_safe
 
 from articles.models import Article, Author, Byline, Tag
-from blog.article_page import article_context, find_article, load_page
+from blog.article_page import article_context, find_article, load_page, render_article
 from blog.caching import cached_count, conditional
 from blog.cards import cards
 from blog.content import absolute_url
@@ -153,19 +153,21 @@ def can_preview(request: HttpRequest) -> bool:
 @conditional(slug_kwarg="slug")
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
-    article = find_article(slug, drafts=can_preview(request), now=now)
-    if article is None:
+    found = find_article(slug, drafts=can_preview(request), now=now)
+    if found is None:
         raise Http404("Nincs ilyen cikk.")
+    article, body = found
     page = load_page(article, now)
     context = article_context(
         article,
+        body,
         page.authors,
         page.tags,
         previous=page.previous,
         following=page.next,
         related=page.related,
     )
-    response = render(request, "blog/article.html", context)
+    response = render_article(request, context, body)
     if not article.is_public:
         add_never_cache_headers(response)
     return response

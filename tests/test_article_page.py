@@ -70,21 +70,27 @@ def site():
     return {key: Article.objects.get(pk=a.pk) for key, a in made.items()}
 
 
+ROW_FIELDS = tuple(name for name in ARTICLE_FIELDS if name != "body_html")
+
+
 def test_only_published_articles_are_found_unless_drafts_are_asked_for(site):
     for key, article in site.items():
         found = find_article(article.slug)
         if key in ("draft", "scheduled"):
             assert found is None, key
         else:
-            assert fields(found, ARTICLE_FIELDS) == fields(article, ARTICLE_FIELDS), key
-        preview = find_article(article.slug, drafts=True)
-        assert fields(preview, ARTICLE_FIELDS) == fields(article, ARTICLE_FIELDS), key
+            assert fields(found[0], ROW_FIELDS) == fields(article, ROW_FIELDS), key
+            assert found[1] == article.body_html.encode(), key
+        preview, body = find_article(article.slug, drafts=True)
+        assert fields(preview, ROW_FIELDS) == fields(article, ROW_FIELDS), key
+        assert body.decode() == article.body_html, key
     assert find_article("nincs-ilyen") is None
     assert find_article("nincs-ilyen", drafts=True) is None
 
 
 def test_the_found_article_is_typed_as_the_orm_gives_it(site):
-    found = find_article(site["new"].slug)
+    found, body = find_article(site["new"].slug)
+    assert isinstance(body, bytes) and body.decode() == site["new"].body_html
     assert found.released is True and found.is_public
     assert found.date.utcoffset() == dt.timedelta(0)
     assert found.updated_at == site["new"].updated_at
@@ -95,7 +101,7 @@ def test_the_found_article_is_typed_as_the_orm_gives_it(site):
 
 def test_bylines_tags_neighbours_and_related_agree_with_the_querysets(site):
     for key, article in site.items():
-        page = load_page(find_article(article.slug, drafts=True))
+        page = load_page(find_article(article.slug, drafts=True)[0])
         authors = [(a.pk, a.name, a.slug) for a in article.author_list()]
         assert [(a.pk, a.name, a.slug) for a in page.authors] == authors, key
         tags = [(t.pk, t.name, t.slug) for t in article.tags.order_by("name", "pk")]
@@ -173,3 +179,23 @@ def test_an_old_article_finds_its_previous_one_without_walking_the_newer_ones():
         make_article(f"Újabb {i}", date=now - dt.timedelta(days=i + 1), authors=[])
     assert steps_to_previous() == few
     assert load_page(Article.objects.get(pk=old[0].pk)).previous.pk == old[1].pk
+
+
+def test_the_body_is_spliced_in_as_the_template_would_place_it(client, site, settings):
+    """The page carries the stored body byte for byte (accents and all), once, inside its
+    container; the marker never reaches the reader."""
+    from blog.article_page import BODY_MARKER
+
+    article = site["new"]
+    Article.objects.filter(pk=article.pk).update(
+        body_html='<p>Őszi ár: 5 € &amp; <a href="/cikk/regi/">régi</a> – ű</p>'
+    )
+    page = client.get(article.get_absolute_url()).content
+    body = '<p>Őszi ár: 5 € &amp; <a href="/cikk/regi/">régi</a> – ű</p>'.encode()
+    assert page.count(body) == 1
+    assert b'<div class="article-body content"' in page.split(body)[0][-400:]
+    assert BODY_MARKER.encode() not in page and b"cikk-body-" not in page
+    # A title that spells the marker is escaped like any text, so it cannot move the body.
+    Article.objects.filter(pk=article.pk).update(title=str(BODY_MARKER))
+    page = client.get(article.get_absolute_url()).content
+    assert page.count(body) == 1 and BODY_MARKER.encode() not in page
