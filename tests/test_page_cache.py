@@ -274,3 +274,31 @@ def test_static_files_skip_the_page_cache_and_keep_their_headers(
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert cached_pages() == []
+
+
+def test_only_reader_views_are_looked_up_and_the_answer_follows_the_urlconf(settings):
+    """Whether a path is a cached reader page is remembered per path and URL configuration
+    (resolving on every hit cost a walk through the URL patterns)."""
+    from django.test import RequestFactory
+
+    from config import page_cache
+
+    def cacheable(path: str) -> bool:
+        return page_cache.is_cacheable_path(RequestFactory().get(path))
+
+    assert cacheable("/cikk/elso/") and cacheable("/")
+    assert not cacheable("/admin/login/") and not cacheable("/robots.txt")
+    assert not cacheable("/nincs/ilyen/")
+    settings.ROOT_URLCONF = "tests.urls_moved"
+    assert cacheable("/magazin/cikk/elso/") and not cacheable("/cikk/elso/")
+
+
+def test_the_remembered_paths_are_bounded(monkeypatch):
+    from django.test import RequestFactory
+
+    from config import page_cache
+
+    monkeypatch.setattr(page_cache, "_CACHEABLE_PATHS_MAX", 5)
+    for n in range(12):
+        page_cache.is_cacheable_path(RequestFactory().get(f"/cikk/cikk-{n}/"))
+        assert len(page_cache._cacheable_paths) <= 5
