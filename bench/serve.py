@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/serve.py                  # page cache on and off, ~4 minutes
     .venv/bin/python bench/serve.py --modes on       # one mode; --no-page-cache = --modes off
+    .venv/bin/python bench/serve.py --instructions   # no server: instructions per request
 
 What it does, all on 127.0.0.1 and in a temporary folder (no network):
 1. a fresh SQLite database (migrate) and collectstatic, with production settings (DEBUG off,
@@ -372,6 +373,100 @@ def measure(server: Server, path: str, args: argparse.Namespace, script: Path) -
     )
 
 
+def chosen_targets(info: dict, names: str, parser: argparse.ArgumentParser) -> list[tuple]:
+    all_targets = {
+        "article": ("article page", info["article_url"]),
+        "home": ("home page", "/"),
+        "search-common": (f"search {info['common']!r}", f"/kereses/?q={info['common']}"),
+        "search-rare": (f"search {RARE_WORD!r}", f"/kereses/?q={RARE_WORD}"),
+        "sitemap": ("sitemap page", "/sitemap-articles.xml?p=1"),
+    }
+    chosen = [t.strip() for t in names.split(",") if t.strip()]
+    unknown = set(chosen) - set(all_targets)
+    if unknown:
+        parser.error(f"unknown targets {sorted(unknown)}; choose from {list(all_targets)}")
+    return [all_targets[t] for t in chosen]
+
+
+# --instructions: the same production settings and database, no server; Django's WSGI handler
+# called in-process under callgrind, instrumentation on only around each target's requests.
+CALLGRIND_HELPER = """
+#include <valgrind/callgrind.h>
+void measure_start(void) { CALLGRIND_ZERO_STATS; CALLGRIND_START_INSTRUMENTATION; }
+void measure_stop(void) { CALLGRIND_STOP_INSTRUMENTATION; CALLGRIND_DUMP_STATS; }
+"""
+IN_PROCESS = r"""
+import ctypes, io, sys
+import django
+django.setup()
+from django.core.handlers.wsgi import WSGIHandler
+helper, count, paths = ctypes.CDLL(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
+app = WSGIHandler()
+
+def call(path):
+    path_info, _, query = path.partition("?")
+    environ = {
+        "REQUEST_METHOD": "GET", "PATH_INFO": path_info, "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "HTTP_HOST": "127.0.0.1",
+        "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr,
+    }
+    status = []
+    body = app(environ, lambda s, headers, exc_info=None: status.append(s))
+    b"".join(body)
+    body.close()
+    assert status[0].startswith("200"), (path, status)
+
+for path in paths:  # templates compiled, caches filled, connections open
+    for _ in range(30):
+        call(path)
+for path in paths:
+    helper.measure_start()
+    for _ in range(count):
+        call(path)
+    helper.measure_stop()
+"""
+
+
+def count_instructions(
+    env: dict[str, str],
+    workdir: Path,
+    info: dict,
+    args: argparse.Namespace,
+    modes: list[str],
+    parser: argparse.ArgumentParser,
+) -> int:
+    """CPU instructions per request, in-process, per mode and target: a figure the load of a
+    shared machine does not move (the servers' CPU ms do)."""
+    source, helper = workdir / "helper.c", workdir / "helper.so"
+    source.write_text(CALLGRIND_HELPER)
+    subprocess.run(["gcc", "-O2", "-shared", "-fPIC", "-o", helper, source], check=True)
+    static = ("static file", f"/static/{STATIC_COPY}")
+    targets = [static, *chosen_targets(info, args.targets, parser)]
+    print(f"in-process under callgrind, {args.requests} requests per target after 30 warm-up ones")
+    print(f"{'cache':<5} {'target':<24} {'M instructions':>14} {'static / target':>15}")
+    for mode in modes:
+        mode_env = dict(env, CIKK_PAGE_CACHE="0" if mode == "off" else "1")
+        out = workdir / f"callgrind-{mode}"
+        out.mkdir()
+        command = [
+            "valgrind", "--tool=callgrind", "--instr-atstart=no",
+            f"--callgrind-out-file={out}/out.%p", PYTHON, "-c", IN_PROCESS, str(helper),
+            str(args.requests), *(path for _, path in targets),
+        ]  # fmt: skip
+        done = subprocess.run(command, cwd=ROOT, env=mode_env, capture_output=True, text=True)
+        if done.returncode:
+            raise SystemExit(f"the in-process run failed:\n{done.stderr[-3000:]}")
+        dumps = sorted(out.glob("out.*.*"), key=lambda p: int(p.suffix[1:]))
+        totals = [
+            int(re.search(r"^totals: (\d+)", d.read_text(), re.MULTILINE).group(1)) / args.requests
+            for d in dumps
+        ]
+        for (name, _), total in zip(targets, totals, strict=True):
+            print(f"{mode:<5} {name:<24} {total / 1e6:>14.2f} {totals[0] / total:>15.2f}")
+    return 0
+
+
 def gunicorn_settings(env: dict[str, str]) -> dict:
     """config/gunicorn.conf.py's values as a server started with `env` gets them."""
     names = ("WEB_CONCURRENCY", "GUNICORN_THREADS")
@@ -511,6 +606,14 @@ def main() -> int:
     parser.add_argument("--drain-timeout", type=float, default=30.0)
     parser.add_argument("--withdraw-timeout", type=float, default=90.0)
     parser.add_argument("--no-withdraw", action="store_true", help="skip the withdraw test")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="no server: count CPU instructions per request in-process under callgrind",
+    )
+    parser.add_argument(
+        "--requests", type=int, default=20, help="requests per target with --instructions"
+    )
     parser.add_argument("--json", action="store_true", help="also print the results as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
@@ -518,7 +621,10 @@ def main() -> int:
     modes = ["off"] if args.no_page_cache else [m.strip() for m in args.modes.split(",")]
     if not modes or set(modes) - {"on", "off"}:
         parser.error("--modes takes on, off or on,off")
-    if shutil.which("wrk") is None:
+    if args.instructions and not shutil.which("valgrind"):
+        print("valgrind is not installed: apt-get install valgrind", file=sys.stderr)
+        return 2
+    if shutil.which("wrk") is None and not args.instructions:
         print("wrk is not installed: apt-get install wrk", file=sys.stderr)
         return 2
     source = args.source or (SEED if SEED.exists() else sorted((ROOT / "content").glob("*.md"))[0])
@@ -591,6 +697,8 @@ def main() -> int:
             f"({info['words']} words; article page {info['bytes']:,} bytes) "
             f"ready in {time.monotonic() - bench_started:.1f} s"
         )
+        if args.instructions:
+            return count_instructions(env, workdir, info, args, modes, parser)
         for mode in modes:
             server_env = dict(env)
             if mode == "off":
@@ -600,18 +708,7 @@ def main() -> int:
             server.wait_until_up()
             server.calibrate()
 
-        all_targets = {
-            "article": ("article page", info["article_url"]),
-            "home": ("home page", "/"),
-            "search-common": (f"search {info['common']!r}", f"/kereses/?q={info['common']}"),
-            "search-rare": (f"search {RARE_WORD!r}", f"/kereses/?q={RARE_WORD}"),
-            "sitemap": ("sitemap page", "/sitemap-articles.xml?p=1"),
-        }
-        chosen = [t.strip() for t in args.targets.split(",") if t.strip()]
-        unknown = set(chosen) - set(all_targets)
-        if unknown:
-            parser.error(f"unknown targets {sorted(unknown)}; choose from {list(all_targets)}")
-        targets = [all_targets[t] for t in chosen]
+        targets = chosen_targets(info, args.targets, parser)
         static = ("static file", f"/static/{STATIC_COPY}")
         by_key: dict[tuple[str, str], Series] = {}
         for mode, server in servers.items():

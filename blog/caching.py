@@ -33,7 +33,6 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.dateparse import parse_datetime
@@ -224,6 +223,7 @@ def cached_count(queryset: QuerySet, scope: str, request: HttpRequest | None = N
 def cache_path(request: HttpRequest) -> str:
     """The request's path with only the parameters reader pages read, the search query
     normalised as the search page shows it: one cache entry and one ETag per distinct page."""
+    from blog.cards import fixed_url
     from blog.search import parse_query
 
     params = []
@@ -231,7 +231,7 @@ def cache_path(request: HttpRequest) -> str:
         value = request.GET.get(name)
         if value is None:
             continue
-        if name == "q" and request.path == reverse("blog:search"):
+        if name == "q" and request.path == fixed_url("blog:search"):
             value = parse_query(value).text
         params.append((name, value[:300]))
     return request.path + ("?" + urlencode(params) if params else "")

@@ -15,9 +15,7 @@ from django.views.decorators.http import require_safe
 
 from articles import sharing
 from articles.models import Article
-from blog.cards import meta, slug_url
-from blog.content import absolute_url, analyse_body
-from blog.views import _cover_url, _json_ld
+from blog.article_page import article_context, render_article
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -37,22 +35,7 @@ def share_preview(request: HttpRequest, token: str) -> HttpResponse:
             render(request, "blog/share_gone.html", {"problem": found.problem}, status=410)
         )
     article = Article.objects.with_authors().prefetch_related("tags").get(pk=found.link.article_id)
-    authors = article.author_list()
-    tags = list(article.tags.all())
-    context = {
-        "article": article,
-        "authors": authors,
-        "meta": meta(article, authors),
-        "tags": tags,
-        "tag_links": [{"name": t.name, "url": slug_url("blog:tag", t.slug)} for t in tags],
-        "toc": analyse_body(article.body_html).toc,
-        "previous": None,
-        "next": None,
-        "related": [],
-        "canonical": absolute_url(article.get_absolute_url()),
-        "cover_url": _cover_url(article),
-        "with_math": 'class="math' in article.body_html,
-        "share_preview": True,
-    }
-    context["json_ld_data"] = _json_ld(article, context)
-    return _private(render(request, "blog/article.html", context))
+    body = article.body_html.encode()
+    authors, tags = article.author_list(), list(article.tags.all())
+    context = article_context(article, body, authors, tags, share_preview=True)
+    return _private(render_article(request, context, body))

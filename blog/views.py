@@ -5,22 +5,26 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_safe
 
 from articles.models import Article, Author, Byline, Tag
+from blog.article_page import article_context, find_article, load_page, render_article
 from blog.caching import cached_count, conditional
-from blog.cards import authors_by_article, cards, link, meta, slug_url, tags_by_article
-from blog.content import absolute_url, analyse_body
-from blog.search import MAX_QUERY_LENGTH, parse_query, result_page
-from blog.templatetags.cikk import cover_data, iso, site_name_value
+from blog.cards import cards
+from blog.content import absolute_url
+from blog.search import (
+    MAX_QUERY_LENGTH,
+    parse_query,
+    result_page,
+)
 
 PER_PAGE = 10
-RELATED_COUNT = 3
 # The columns a list card shows (blog/_card.html): never the Markdown source, the HTML or the
 # search text, each tens of kB an article (the reading time comes from the stored word_count).
 LIST_FIELDS = (
@@ -33,17 +37,6 @@ LIST_FIELDS = (
     "image_height",
     "word_count",
 )
-# What the article page shows: not the Markdown source, the search texts or the stored
-# reports (tens of kB, and JSON to decode, per request).
-ARTICLE_FIELDS = (
-    *LIST_FIELDS,
-    "body_html",
-    "released",
-    "image_alt",
-    "updated_at",
-)
-# What a previous/next/related link needs.
-LINK_FIELDS = ("title", "slug", "date")
 
 
 def page_number(request: HttpRequest) -> int:
@@ -155,84 +148,25 @@ def can_preview(request: HttpRequest) -> bool:
 @require_safe
 @conditional(slug_kwarg="slug")
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    preview = can_preview(request)
-    visible = Article.objects.all() if preview else Article.objects.published()
-    article = get_object_or_404(visible.only(*ARTICLE_FIELDS), slug=slug)
-    authors = authors_by_article([article.pk])[article.pk]
-    tags = tags_by_article([article.pk])[article.pk]
-    published = Article.objects.published().only(*LINK_FIELDS)
-    # The date bounds repeat what the Q objects say, so that the database starts its index range
-    # at this article's date instead of scanning from today (article_published_idx).
-    older = Q(date__lte=article.date) & (Q(date__lt=article.date) | Q(pk__lt=article.pk))
-    newer = Q(date__gte=article.date) & (Q(date__gt=article.date) | Q(pk__gt=article.pk))
-    context = {
-        "article": article,
-        "authors": authors,
-        "meta": meta(article, authors),
-        "tags": tags,
-        "toc": analyse_body(article.body_html).toc,
-        "tag_links": [{"name": t.name, "url": slug_url("blog:tag", t.slug)} for t in tags],
-        "previous": link(published.filter(older).order_by("-date", "-pk").first()),
-        "next": link(published.filter(newer).order_by("date", "pk").first()),
-        "related": [link(item) for item in _related(article, authors, tags)],
-        "canonical": absolute_url(slug_url("blog:article", article.slug)),
-        "cover_url": _cover_url(article),
-        "with_math": 'class="math' in article.body_html,
-    }
-    context["json_ld_data"] = _json_ld(article, context)
-    response = render(request, "blog/article.html", context)
+    now = timezone.now()
+    found = find_article(slug, drafts=can_preview(request), now=now)
+    if found is None:
+        raise Http404("Nincs ilyen cikk.")
+    article, body = found
+    page = load_page(article, now)
+    context = article_context(
+        article,
+        body,
+        page.authors,
+        page.tags,
+        previous=page.previous,
+        following=page.next,
+        related=page.related,
+    )
+    response = render_article(request, context, body)
     if not article.is_public:
         add_never_cache_headers(response)
     return response
-
-
-def _related(article: Article, authors: list[Author], tags: list[Tag]) -> list[Article]:
-    """A few published articles sharing an author or a tag, newest first (one query)."""
-    if not authors and not tags:
-        return []
-    # EXISTS per candidate, not `pk IN (...)`: the database then walks article_published_idx
-    # newest first and stops after RELATED_COUNT hits, probing the byline and tag indexes,
-    # instead of reading every matching row to sort it.
-    shared = Exists(
-        Byline.objects.filter(article=OuterRef("pk"), author__in=[a.pk for a in authors])
-    ) | Exists(
-        Article.tags.through.objects.filter(article=OuterRef("pk"), tag__in=[t.pk for t in tags])
-    )
-    return list(
-        Article.objects.published()
-        .filter(shared)
-        .exclude(pk=article.pk)
-        .only(*LINK_FIELDS)[:RELATED_COUNT]
-    )
-
-
-def _cover_url(article: Article) -> str:
-    data = cover_data(article)
-    return absolute_url(data["src"]) if data else ""
-
-
-def _json_ld(article: Article, context: dict) -> dict:
-    data = {
-        "@context": "https://schema.org",
-        "@type": "Article",
-        "headline": article.title,
-        "description": article.description,
-        "datePublished": iso(article.date),
-        "dateModified": iso(article.updated_at),
-        "inLanguage": "hu",
-        "mainEntityOfPage": context["canonical"],
-        "url": context["canonical"],
-        "author": [
-            {"@type": "Person", "name": a["name"], "url": absolute_url(a["url"])}
-            for a in context["meta"]["authors"]
-        ],
-        "publisher": {"@type": "Organization", "name": site_name_value()},
-    }
-    if context["cover_url"]:
-        data["image"] = [context["cover_url"]]
-    if context["tags"]:
-        data["keywords"] = [t.name for t in context["tags"]]
-    return data
 
 
 def _owner_page(request: HttpRequest, template: str, name: str, owner, match, empty: str):

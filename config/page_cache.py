@@ -8,22 +8,35 @@ the new page, and the TTL (CACHE_MIDDLEWARE_SECONDS, cut at the next scheduled p
 only a safety net. A hit costs the one state query, and answers 304 to a client whose ETag or
 If-Modified-Since is current, exactly as the view would.
 
-Only views decorated with blog.caching.conditional are looked up (the admin, static redirects
-and robots.txt cost no state query). What is never cached: anything but GET/HEAD answered 200
-with an ETag and `public`; responses marked private or no-store (draft previews); responses
-that set a cookie; and every request that carries a session cookie, so an editor always sees
-the live page.
+Only views decorated with blog.caching.conditional are looked up (the admin, static files and
+robots.txt cost no state query).
+
+It sits above CSPMiddleware, so a stored page carries its Content-Security-Policy header and a
+hit does not build the policy again. The policy can change without a new build (the S3 media
+origin comes from the environment), so the key also holds a digest of the settings that shape
+a page's headers and HTML beyond the build (`settings_digest`): a server configured otherwise
+never answers from another's entries in a shared cache. A response whose policy carries a
+nonce is never stored (a nonce must not be served twice).
+
+What is never cached: anything but GET/HEAD answered 200 with an ETag and `public`; responses
+marked private or no-store (draft previews); responses that set a cookie; and every request
+that carries a session cookie, so an editor always sees the live page.
 Parameters reader pages do not read do not split the cache (blog.caching.cache_path).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
+from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import DisallowedHost
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response
@@ -33,6 +46,62 @@ from blog.caching import cache_path, content_state
 
 # Headers that belong to one response, or that the middleware recomputes when serving a hit.
 _NOT_STORED = {"set-cookie", "last-modified", "date", "content-length"}
+# Settings, read from the environment, that shape a page's HTML or stored headers beyond what
+# the build digest covers (blog.caching.build_id hashes files, not the environment).
+PAGE_SETTINGS = (
+    "CONTENT_SECURITY_POLICY",
+    "CONTENT_SECURITY_POLICY_REPORT_ONLY",
+    "CIKK_SITE_NAME",
+    "CIKK_SITE_URL",
+    "CIKK_PUBLIC_MAX_AGE",
+    "STATIC_URL",
+    "MEDIA_URL",
+    "STORAGES",
+    "LANGUAGE_CODE",
+    "X_FRAME_OPTIONS",
+)
+
+
+@cache
+def settings_digest() -> str:
+    """A digest of PAGE_SETTINGS, once per process. Canonical JSON (sorted keys), because
+    django-csp writes the directives in an order that differs from process to process: the
+    header string itself would split a shared cache per worker."""
+    values: dict[str, Any] = {name: getattr(settings, name, None) for name in PAGE_SETTINGS}
+    canonical = json.dumps(values, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+@receiver(setting_changed)
+def _settings_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in PAGE_SETTINGS:
+        settings_digest.cache_clear()
+    if setting == "ROOT_URLCONF":
+        _cacheable_paths.clear()
+
+
+# Whether a path is answered by a blog.caching.conditional view, per path and URL configuration:
+# resolving costs a walk through the URL patterns on every hit. Bounded (paths are the client's
+# choice): emptied when full.
+_CACHEABLE_PATHS_MAX = 10_000
+_cacheable_paths: dict[tuple[str, str | None], bool] = {}
+
+
+def is_cacheable_path(request: HttpRequest) -> bool:
+    """True when the request's path resolves to a view marked `cikk_cacheable`."""
+    key = (request.path_info, getattr(request, "urlconf", None) or settings.ROOT_URLCONF)
+    found = _cacheable_paths.get(key)
+    if found is None:
+        try:
+            view = resolve(request.path_info, key[1]).func
+        except Resolver404:
+            found = False
+        else:
+            found = bool(getattr(view, "cikk_cacheable", False))
+        if len(_cacheable_paths) >= _CACHEABLE_PATHS_MAX:
+            _cacheable_paths.clear()
+        _cacheable_paths[key] = found
+    return found
 
 
 def _has_session(request: HttpRequest) -> bool:
@@ -46,7 +115,8 @@ def page_key(request: HttpRequest, token: str) -> str | None:
     except DisallowedHost:
         return None
     where = f"{request.scheme}://{host}{cache_path(request)}"
-    return f"cikk-page:{token}:{hashlib.sha256(where.encode()).hexdigest()}"
+    digest = hashlib.sha256(where.encode()).hexdigest()
+    return f"cikk-page:{token}:{settings_digest()}:{digest}"
 
 
 def _storable(response: HttpResponse) -> bool:
@@ -59,25 +129,31 @@ def _storable(response: HttpResponse) -> bool:
         and "public" in control
         and "private" not in control
         and "no-store" not in control
+        and "'nonce-" not in response.get("Content-Security-Policy", "")
+        and "'nonce-" not in response.get("Content-Security-Policy-Report-Only", "")
     )
 
 
 class PageCacheMiddleware:
-    """Goes above SessionMiddleware: a hit skips sessions, CSRF, auth and messages."""
+    """Goes under SecurityMiddleware (its HTTPS redirect and headers apply to hits too) and
+    above CSPMiddleware, WhiteNoise and SessionMiddleware: a hit skips the policy, sessions,
+    CSRF, auth and messages."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self.cache = caches[getattr(settings, "CACHE_MIDDLEWARE_ALIAS", "default")]
         self.ttl = settings.CACHE_MIDDLEWARE_SECONDS
+        # Static files are WhiteNoise's, below: no URL resolution for them.
+        self.static_prefix = settings.STATIC_URL if settings.STATIC_URL.startswith("/") else None
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method not in ("GET", "HEAD") or _has_session(request):
+        if (
+            request.method not in ("GET", "HEAD")
+            or _has_session(request)
+            or (self.static_prefix and request.path_info.startswith(self.static_prefix))
+        ):
             return self.get_response(request)
-        try:
-            view = resolve(request.path_info).func
-        except Resolver404:
-            return self.get_response(request)
-        if not getattr(view, "cikk_cacheable", False):  # only blog.caching.conditional views
+        if not is_cacheable_path(request):  # only blog.caching.conditional views
             return self.get_response(request)
         state = content_state(request)
         key = page_key(request, state.token)

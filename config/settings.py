@@ -104,11 +104,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A cached page for an anonymous reader skips every middleware below both ways (the policy
+    # header is stored with the page; sessions, CSRF, auth, messages); keyed by the content
+    # state, the build and the settings that shape a page (config/page_cache.py).
+    "config.page_cache.PageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Above the session middleware: a cached page for an anonymous reader skips every
-    # middleware below (sessions, CSRF, auth, messages) both ways; keyed by the content state.
-    "config.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

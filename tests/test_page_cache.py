@@ -41,10 +41,15 @@ def test_tests_run_the_production_middleware_stack():
 
     assert settings.MIDDLEWARE == production.MIDDLEWARE
     order = production.MIDDLEWARE
-    assert order.index(PAGE_CACHE) < order.index(
-        "django.contrib.sessions.middleware.SessionMiddleware"
-    )
-    assert order.index("whitenoise.middleware.WhiteNoiseMiddleware") < order.index(PAGE_CACHE)
+    # Under SecurityMiddleware (its HTTPS redirect comes first, its headers go on hits too),
+    # above the policy, static files and sessions (a hit skips them).
+    assert order.index("django.middleware.security.SecurityMiddleware") < order.index(PAGE_CACHE)
+    for below in (
+        "csp.middleware.CSPMiddleware",
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+    ):
+        assert order.index(PAGE_CACHE) < order.index(below), below
     assert order[-1] == "axes.middleware.AxesMiddleware"
 
 
@@ -179,3 +184,121 @@ def test_the_content_state_of_an_empty_site_has_no_edges():
     state = content_state()
     assert state.live is None and state.upcoming is None
     assert state.version == ContentVersion.objects.get().value
+
+
+def csp_directives(header: str) -> dict[str, str]:
+    """The policy as a dict (django-csp writes its directives in no fixed order)."""
+    parts = (part.strip().split(" ", 1) for part in header.split(";") if part.strip())
+    return {part[0]: part[1] if len(part) > 1 else "" for part in parts}
+
+
+def test_a_hit_carries_the_policy_a_fresh_page_gets(client, settings):
+    """The policy header is stored with the page (the cache sits above CSPMiddleware)."""
+    publish("Első", "elso")
+    first = client.get("/cikk/elso/")
+    assert cached_pages()
+    hit = client.get("/cikk/elso/")
+    assert hit.content == first.content
+    fresh = csp_directives(first.headers["Content-Security-Policy"])
+    assert csp_directives(hit.headers["Content-Security-Policy"]) == fresh
+    assert fresh["script-src"] == "'self'" and fresh["object-src"] == "'none'"
+
+
+def test_a_changed_policy_is_never_served_from_an_old_entry(client, settings):
+    """The media origin (S3) reaches the policy through the environment, not the build: the
+    key holds a digest of the settings that shape a page, so the next request gets the new
+    policy even while the old page is still in a shared cache."""
+    publish("Első", "elso")
+    client.get("/cikk/elso/")
+    policy = dict(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"] = {
+        **policy["DIRECTIVES"],
+        "img-src": ["'self'", "data:", "https://media.example.hu"],
+    }
+    settings.CONTENT_SECURITY_POLICY = policy
+    response = client.get("/cikk/elso/")
+    assert "https://media.example.hu" in response.headers["Content-Security-Policy"]
+    assert len(cached_pages()) == 2
+
+
+def test_the_settings_digest_ignores_the_order_django_csp_writes(settings):
+    """django-csp orders directives differently in every process; the digest must not, or
+    workers sharing Redis would never share an entry."""
+    from config.page_cache import settings_digest
+
+    first = settings_digest()
+    directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": dict(reversed(list(directives.items())))}
+    assert settings_digest() == first
+    settings.CIKK_SITE_NAME = "Másik lap"
+    assert settings_digest() != first
+
+
+@pytest.mark.parametrize(
+    "policy, stored", [("script-src 'self'", 1), ("script-src 'nonce-abc'", 0)]
+)
+def test_a_page_whose_policy_carries_a_nonce_is_not_stored(policy, stored):
+    """A nonce must never be served twice, so a page that used one is not cached."""
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from config.page_cache import PageCacheMiddleware
+
+    def reader_page(request):
+        response = HttpResponse("<p>Egy oldal</p>")
+        response.headers["ETag"] = '"egy"'
+        response.headers["Cache-Control"] = "public, no-cache"
+        response.headers["Content-Security-Policy"] = policy
+        return response
+
+    middleware = PageCacheMiddleware(reader_page)  # /cikk/<slug>/ resolves to a cached view
+    assert middleware(RequestFactory().get("/cikk/egy/")).status_code == 200
+    assert len(cached_pages()) == stored
+
+
+def test_static_files_skip_the_page_cache_and_keep_their_headers(
+    settings, tmp_path, django_assert_num_queries
+):
+    """WhiteNoise answers static files below the page cache: no state query, nothing stored,
+    and the policy and nosniff headers as before."""
+    from django.test import Client
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    (settings.STATIC_ROOT / "css").mkdir(parents=True)
+    (settings.STATIC_ROOT / "css" / "proba.css").write_text("body { color: black; }\n")
+    client = Client()  # a new handler: WhiteNoise reads STATIC_ROOT when it starts
+    with django_assert_num_queries(0):
+        response = client.get("/static/css/proba.css")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"body { color: black; }\n"
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert cached_pages() == []
+
+
+def test_only_reader_views_are_looked_up_and_the_answer_follows_the_urlconf(settings):
+    """Whether a path is a cached reader page is remembered per path and URL configuration
+    (resolving on every hit cost a walk through the URL patterns)."""
+    from django.test import RequestFactory
+
+    from config import page_cache
+
+    def cacheable(path: str) -> bool:
+        return page_cache.is_cacheable_path(RequestFactory().get(path))
+
+    assert cacheable("/cikk/elso/") and cacheable("/")
+    assert not cacheable("/admin/login/") and not cacheable("/robots.txt")
+    assert not cacheable("/nincs/ilyen/")
+    settings.ROOT_URLCONF = "tests.urls_moved"
+    assert cacheable("/magazin/cikk/elso/") and not cacheable("/cikk/elso/")
+
+
+def test_the_remembered_paths_are_bounded(monkeypatch):
+    from django.test import RequestFactory
+
+    from config import page_cache
+
+    monkeypatch.setattr(page_cache, "_CACHEABLE_PATHS_MAX", 5)
+    for n in range(12):
+        page_cache.is_cacheable_path(RequestFactory().get(f"/cikk/cikk-{n}/"))
+        assert len(page_cache._cacheable_paths) <= 5
