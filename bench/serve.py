@@ -75,7 +75,7 @@ from django.test import Client
 from django.utils import timezone
 from django.conf import settings
 from articles.models import Article, Author, Byline, plain_text_of
-from articles.render import render
+from articles.render import render, report
 from articles.text import fold_accents, make_slug
 
 count, source, static_copy, rare, password = sys.argv[1:6]
@@ -99,6 +99,7 @@ for i in range(count):
     rows.append(Article(
         title=t, slug=f"{make_slug(title)}-{i + 1}", description=d,
         body=post.content, body_html=rendered.html, word_count=rendered.word_count,
+        render_report=report(rendered),
         search_text=fold_accents(f"{t}\n{d}\n{text}").lower(), plain_text=text,
         date=now - dt.timedelta(hours=6 * i), content_changed_at=now - dt.timedelta(hours=6 * i),
         released=True,

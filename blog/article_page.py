@@ -14,11 +14,13 @@ pins every result against the equivalent queryset, and tests/test_reader_queries
 query plans (index range scans, no sort).
 
 The template (blog/article.html) then places ready values, as blog/cards.py does for lists: the
-table of contents is one escaped string per distinct list of headings, made once per process.
+table of contents comes from the headings the renderer stored in the article's report (no HTML
+is parsed per request), as one escaped string per distinct list of headings.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,7 +38,7 @@ from django.utils.safestring import SafeString
 from articles.models import Article, Author, Byline, Tag
 from articles.render import Heading
 from blog.cards import link, meta, slug_url
-from blog.content import absolute_url, analyse_body
+from blog.content import absolute_url, analyse_body, report_toc
 from blog.templatetags.cikk import cover_data, iso, site_name_value
 
 # What the article page shows: not the Markdown source, the search texts or the stored reports
@@ -106,7 +108,14 @@ def _statements(vendor: str) -> _Statements:
     # (render_article), so Python neither decodes nor re-encodes nor copies its ~50 kB.
     body = col("body_html")
     body = f"convert_to({body}, 'UTF8')" if vendor == "postgresql" else f"CAST({body} AS BLOB)"
-    select = ", ".join([*(col(name) for name in article_columns), body])
+    # The headings of the renderer's stored report (a few hundred bytes of its JSON), for the
+    # table of contents: the page parses no HTML.
+    report = col("render_report")
+    if vendor == "postgresql":
+        headings = f"({report} -> 'headings')::text"
+    else:
+        headings = f"json_extract({report}, '$.headings')"
+    select = ", ".join([*(col(name) for name in article_columns), headings, body])
     links = ", ".join(col(name) for name in _columns(LINK_FIELDS))
     published = f"{col('date')} <= %(now)s AND {col('released')}"
     date, pk = col("date"), col("id")
@@ -237,11 +246,14 @@ class ArticlePage:
     related: list[Link]
 
 
-def find_article(
-    slug: str, *, drafts: bool = False, now: datetime | None = None
-) -> tuple[Article, bytes] | None:
-    """The published article with this slug (any article, with `drafts`) and its stored HTML
-    body as UTF-8 bytes (the instance's body_html is deferred), or None."""
+class Found(NamedTuple):
+    article: Article  # body_html and the reports deferred
+    body: bytes  # the stored HTML body as UTF-8
+    headings: list[dict[str, Any]] | None  # the stored report's, None for a row without one
+
+
+def find_article(slug: str, *, drafts: bool = False, now: datetime | None = None) -> Found | None:
+    """The published article with this slug (any article, with `drafts`), or None."""
     statements = _statements(connection.vendor)
     with connection.cursor() as cursor:
         if drafts:
@@ -252,7 +264,10 @@ def find_article(
         row = cursor.fetchone()
     if row is None:
         return None
-    return _article(statements.article_columns, row[:-1]), bytes(row[-1])
+    headings = row[-2]
+    if isinstance(headings, str):  # SQLite's json_extract (and PostgreSQL's ::text) give JSON
+        headings = json.loads(headings)
+    return Found(_article(statements.article_columns, row[:-2]), bytes(row[-1]), headings)
 
 
 def load_page(article: Article, now: datetime | None = None) -> ArticlePage:
@@ -329,11 +344,15 @@ def json_ld(article: Article, context: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-@lru_cache(maxsize=256)
-def body_toc(body: bytes) -> tuple[tuple[Heading, ...], SafeString]:
-    """The table of contents of a stored body and its list items (per distinct body: never
-    stale; decoded only the first time)."""
-    toc = tuple(analyse_body(body.decode()).toc)
+def page_toc(
+    headings: list[dict[str, Any]] | None, body: bytes
+) -> tuple[tuple[Heading, ...], SafeString]:
+    """The table of contents and its list items: from the stored report's headings, or, for a
+    row stored without them (written by something other than Article.save), from its HTML."""
+    if isinstance(headings, list):
+        toc = tuple(report_toc(headings))
+    else:
+        toc = tuple(analyse_body(body.decode()).toc)
     return toc, toc_items(toc)
 
 
@@ -359,6 +378,7 @@ def render_article(request: HttpRequest, context: dict[str, Any], body: bytes) -
 def article_context(
     article: Article,
     body: bytes,
+    headings: list[dict[str, Any]] | None,
     authors: list[Author],
     tags: list[Tag],
     *,
@@ -368,7 +388,7 @@ def article_context(
     **extra: Any,
 ) -> dict[str, Any]:
     """What blog/article.html shows, for the reader's page and the reviewer's share preview."""
-    toc, items = body_toc(body)
+    toc, items = page_toc(headings, body)
     context = {
         "article": article,
         "authors": authors,

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html.parser import HTMLParser
+from typing import Any
 
 from django.conf import settings
 
@@ -74,6 +75,22 @@ class _BodyParser(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._heading is not None:
             self._heading_text.append(data)
+
+
+def report_toc(headings: list[dict[str, Any]]) -> list[Heading]:
+    """The table of contents from the headings the renderer stored in the article's report
+    (its own reading, made once at save): a reader's request then parses no HTML, and a
+    heading with a formula is named by its TeX, not by KaTeX's glyphs. Same rules as
+    `analyse_body`: h1–h3, levels relative to the highest present, three or more headings."""
+    found = []
+    for heading in headings:
+        text = " ".join(str(heading.get("text", "")).split())
+        if heading.get("level", 9) <= 3 and heading.get("id") and text:
+            found.append(Heading(heading["level"], heading["id"], text))
+    if len(found) < TOC_MIN_HEADINGS:
+        return []
+    top = min(h.level for h in found)
+    return [Heading(h.level - top + 1, h.id, h.text) for h in found]
 
 
 @lru_cache(maxsize=512)

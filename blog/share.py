@@ -37,5 +37,6 @@ def share_preview(request: HttpRequest, token: str) -> HttpResponse:
     article = Article.objects.with_authors().prefetch_related("tags").get(pk=found.link.article_id)
     body = article.body_html.encode()
     authors, tags = article.author_list(), list(article.tags.all())
-    context = article_context(article, body, authors, tags, share_preview=True)
+    headings = article.render_report.get("headings")
+    context = article_context(article, body, headings, authors, tags, share_preview=True)
     return _private(render_article(request, context, body))

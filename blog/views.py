@@ -152,11 +152,12 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     found = find_article(slug, drafts=can_preview(request), now=now)
     if found is None:
         raise Http404("Nincs ilyen cikk.")
-    article, body = found
+    article, body, headings = found
     page = load_page(article, now)
     context = article_context(
         article,
         body,
+        headings,
         page.authors,
         page.tags,
         previous=page.previous,

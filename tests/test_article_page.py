@@ -81,15 +81,16 @@ def test_only_published_articles_are_found_unless_drafts_are_asked_for(site):
         else:
             assert fields(found[0], ROW_FIELDS) == fields(article, ROW_FIELDS), key
             assert found[1] == article.body_html.encode(), key
-        preview, body = find_article(article.slug, drafts=True)
+        preview, body, headings = find_article(article.slug, drafts=True)
         assert fields(preview, ROW_FIELDS) == fields(article, ROW_FIELDS), key
         assert body.decode() == article.body_html, key
+        assert headings == article.render_report["headings"], key
     assert find_article("nincs-ilyen") is None
     assert find_article("nincs-ilyen", drafts=True) is None
 
 
 def test_the_found_article_is_typed_as_the_orm_gives_it(site):
-    found, body = find_article(site["new"].slug)
+    found, body, _headings = find_article(site["new"].slug)
     assert isinstance(body, bytes) and body.decode() == site["new"].body_html
     assert found.released is True and found.is_public
     assert found.date.utcoffset() == dt.timedelta(0)

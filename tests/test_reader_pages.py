@@ -196,6 +196,37 @@ def test_article_page_content(client, seed_like):
     assert cover.attrs["fetchpriority"] == "high"
 
 
+def test_the_toc_comes_from_the_stored_report_not_from_the_html(client, db, monkeypatch):
+    """A reader's request parses no HTML for the table of contents: it reads the headings the
+    renderer stored when the article was saved (a formula in a heading is named by its TeX)."""
+    import blog.article_page
+    import blog.content
+
+    body = "## Első $$x^2$$\n\nszöveg\n\n### Második\n\nszöveg\n\n## Harmadik\n\nvége"
+    make_article("Képletes", body=body)
+
+    def no_parsing(html):
+        raise AssertionError("the stored HTML was parsed for the table of contents")
+
+    monkeypatch.setattr(blog.content, "analyse_body", no_parsing)
+    monkeypatch.setattr(blog.article_page, "analyse_body", no_parsing)
+    toc = parse(client.get("/cikk/kepletes/").content).find("nav", class_="toc")
+    assert [(a.attrs["href"], a.text) for a in toc.find_all("a")] == [
+        ("#elso-x2", "Első x^2"),
+        ("#masodik", "Második"),
+        ("#harmadik", "Harmadik"),
+    ]
+    levels = [li.attrs["class"] for li in toc.find_all("li")]
+    assert levels == [f"toc__item toc__item--{n}" for n in (1, 2, 1)]
+
+
+def test_a_row_stored_without_report_headings_still_gets_its_toc(client, db):
+    article = make_article("Régi", body="## Egy\n\na\n\n## Kettő\n\nb\n\n## Három\n\nc")
+    type(article).objects.filter(pk=article.pk).update(render_report={})
+    toc = parse(client.get("/cikk/regi/").content).find("nav", class_="toc")
+    assert [a.text for a in toc.find_all("a")] == ["Egy", "Kettő", "Három"]
+
+
 def test_article_without_three_headings_has_no_toc(client, db):
     make_article("Rövid", body="## Egy\n\nszöveg\n\n## Kettő\n\nvége")
     page = parse(client.get("/cikk/rovid/").content)
