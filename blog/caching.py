@@ -9,8 +9,10 @@ ETag and Last-Modified derive from:
 - the newest live article's date and the next scheduled one's: a scheduled article going live
   changes pages without any write, so the state includes the live edge, and no cached page
   outlives the next scheduled publication;
-- the build (templates, static files, code; or `CIKK_BUILD`) and the renderer version: a deploy
-  or a new renderer never answers 304 for old HTML.
+- the build (templates, static files, code; or `CIKK_BUILD`), the renderer version and the
+  settings that shape a page from the environment (`settings_digest`: site name and URL, CSP,
+  media origin): a deploy, a new renderer or a reconfigured server never answers 304 for old
+  HTML.
 
 All of it is one query (`content_state`): a primary-key read and two index probes on
 article_published_idx, whatever the number of articles. Draft previews never get validators.
@@ -19,6 +21,7 @@ article_published_idx, whatever the number of articles. Draft previews never get
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import os
 from collections.abc import Callable
@@ -27,11 +30,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, wraps
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import connection
 from django.db.models import QuerySet
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
@@ -96,6 +102,38 @@ def renderer_version() -> str:
     return _digest_files(_files(RENDERER_SOURCES))
 
 
+# Settings, read from the environment, that shape a page's HTML or stored headers beyond what
+# the build digest covers (blog.caching.build_id hashes files, not the environment).
+PAGE_SETTINGS = (
+    "CONTENT_SECURITY_POLICY",
+    "CONTENT_SECURITY_POLICY_REPORT_ONLY",
+    "CIKK_SITE_NAME",
+    "CIKK_SITE_URL",
+    "CIKK_PUBLIC_MAX_AGE",
+    "STATIC_URL",
+    "MEDIA_URL",
+    "STORAGES",
+    "LANGUAGE_CODE",
+    "X_FRAME_OPTIONS",
+)
+
+
+@cache
+def settings_digest() -> str:
+    """A digest of PAGE_SETTINGS, once per process. Canonical JSON (sorted keys), because
+    django-csp writes the directives in an order that differs from process to process: the
+    header string itself would split a shared cache per worker."""
+    values: dict[str, Any] = {name: getattr(settings, name, None) for name in PAGE_SETTINGS}
+    canonical = json.dumps(values, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+@receiver(setting_changed)
+def _settings_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in PAGE_SETTINGS:
+        settings_digest.cache_clear()
+
+
 @dataclass(frozen=True)
 class ContentState:
     version: int
@@ -107,7 +145,8 @@ class ContentState:
     def token(self) -> str:
         """Everything a cached page depends on, as one string."""
         stamps = [s.timestamp() if s else "-" for s in (self.live, self.upcoming)]
-        return f"{build_id()[0]}.{renderer_version()}.{self.version}.{stamps[0]}.{stamps[1]}"
+        build = f"{build_id()[0]}.{renderer_version()}.{settings_digest()}"
+        return f"{build}.{self.version}.{stamps[0]}.{stamps[1]}"
 
     def last_modified(self, now: datetime | None = None) -> int | None:
         """Whole seconds for Last-Modified; None while the newest change is still in the

@@ -13,9 +13,10 @@ robots.txt cost no state query).
 
 It sits above CSPMiddleware, so a stored page carries its Content-Security-Policy header and a
 hit does not build the policy again. The policy can change without a new build (the S3 media
-origin comes from the environment), so the key also holds a digest of the settings that shape
-a page's headers and HTML beyond the build (`settings_digest`): a server configured otherwise
-never answers from another's entries in a shared cache. A response whose policy carries a
+origin comes from the environment), so the key (the content state's token) also holds a digest
+of the settings that shape a page's headers and HTML beyond the build
+(`blog.caching.settings_digest`): a server configured otherwise never answers from another's
+entries in a shared cache, nor with a 304 for another's ETag. A response whose policy carries a
 nonce is never stored (a nonce must not be served twice).
 
 What is never cached: anything but GET/HEAD answered 200 with an ETag and `public`; responses
@@ -27,9 +28,7 @@ Parameters reader pages do not read do not split the cache (blog.caching.cache_p
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -46,36 +45,10 @@ from blog.caching import cache_path, content_state
 
 # Headers that belong to one response, or that the middleware recomputes when serving a hit.
 _NOT_STORED = {"set-cookie", "last-modified", "date", "content-length"}
-# Settings, read from the environment, that shape a page's HTML or stored headers beyond what
-# the build digest covers (blog.caching.build_id hashes files, not the environment).
-PAGE_SETTINGS = (
-    "CONTENT_SECURITY_POLICY",
-    "CONTENT_SECURITY_POLICY_REPORT_ONLY",
-    "CIKK_SITE_NAME",
-    "CIKK_SITE_URL",
-    "CIKK_PUBLIC_MAX_AGE",
-    "STATIC_URL",
-    "MEDIA_URL",
-    "STORAGES",
-    "LANGUAGE_CODE",
-    "X_FRAME_OPTIONS",
-)
-
-
-@cache
-def settings_digest() -> str:
-    """A digest of PAGE_SETTINGS, once per process. Canonical JSON (sorted keys), because
-    django-csp writes the directives in an order that differs from process to process: the
-    header string itself would split a shared cache per worker."""
-    values: dict[str, Any] = {name: getattr(settings, name, None) for name in PAGE_SETTINGS}
-    canonical = json.dumps(values, sort_keys=True, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
 @receiver(setting_changed)
 def _settings_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting in PAGE_SETTINGS:
-        settings_digest.cache_clear()
     if setting == "ROOT_URLCONF":
         _cacheable_paths.clear()
 
@@ -116,7 +89,7 @@ def page_key(request: HttpRequest, token: str) -> str | None:
         return None
     where = f"{request.scheme}://{host}{cache_path(request)}"
     digest = hashlib.sha256(where.encode()).hexdigest()
-    return f"cikk-page:{token}:{settings_digest()}:{digest}"
+    return f"cikk-page:{token}:{digest}"
 
 
 def _storable(response: HttpResponse) -> bool:

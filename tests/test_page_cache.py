@@ -224,7 +224,7 @@ def test_a_changed_policy_is_never_served_from_an_old_entry(client, settings):
 def test_the_settings_digest_ignores_the_order_django_csp_writes(settings):
     """django-csp orders directives differently in every process; the digest must not, or
     workers sharing Redis would never share an entry."""
-    from config.page_cache import settings_digest
+    from blog.caching import settings_digest
 
     first = settings_digest()
     directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
@@ -232,6 +232,20 @@ def test_the_settings_digest_ignores_the_order_django_csp_writes(settings):
     assert settings_digest() == first
     settings.CIKK_SITE_NAME = "Másik lap"
     assert settings_digest() != first
+
+
+def test_a_reconfigured_server_does_not_answer_304_for_the_old_page(client, settings):
+    """A site name or media origin set in the environment changes pages without a deploy: a
+    browser holding the old page's ETag gets the new page, not a 304."""
+    publish("Első", "elso")
+    settle()
+    first = client.get("/cikk/elso/")
+    assert client.get("/cikk/elso/", HTTP_IF_NONE_MATCH=first.headers["ETag"]).status_code == 304
+    settings.CIKK_SITE_NAME = "Másik lap"
+    again = client.get("/cikk/elso/", HTTP_IF_NONE_MATCH=first.headers["ETag"])
+    assert again.status_code == 200
+    assert again.headers["ETag"] != first.headers["ETag"]
+    assert "Másik lap" in again.content.decode()
 
 
 @pytest.mark.parametrize(
