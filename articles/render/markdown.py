@@ -151,14 +151,28 @@ class _Selection:
             if triggers[name] is not None:
                 self.optional.append((name, item, priority))
 
-    def select(self, text: str) -> None:
+    def select(self, text: str | _Found) -> None:
         registry = self.registry
+        found = text if isinstance(text, _Found) else _Found(text)
         for name, item, priority in self.optional:
-            needed = any(trigger in text for trigger in self.triggers[name])
+            needed = any(found[trigger] for trigger in self.triggers[name])
             if needed and name not in registry:
                 registry.register(item, name, priority)
             elif not needed and name in registry:
                 registry.deregister(name)
+
+
+class _Found(dict[str, bool]):
+    """Whether each trigger is in a text, looked up once per text (several processors share
+    a trigger, and a missing one costs a scan of the whole text)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def __missing__(self, trigger: str) -> bool:
+        found = self[trigger] = trigger in self.text
+        return found
 
 
 class _InlineGate(Treeprocessor):
@@ -228,8 +242,9 @@ class _SourcePreprocessor(Preprocessor):
             return store(self.slots.slot(tex, display, line))
 
         self.result = preprocess("\n".join(lines), math)
+        found = _Found(self.result.text)
         for selection in self.selections:
-            selection.select(self.result.text)
+            selection.select(found)
         if self.gate is not None:
             self.gate.select(self.md.inlinePatterns)
         return self.result.text.split("\n")
