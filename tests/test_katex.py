@@ -345,12 +345,15 @@ def test_a_hostile_formula_in_a_batch_costs_only_its_own_limit():
         slow = r"\def\a#1{#1#1#1#1#1#1#1#1}" + r"\a{" * 4 + "x" * 30 + "}" * 4
         started = time.process_time()  # CPU, not wall time: see the test above
         outputs = setter.typeset_many([("a+b", False), (slow, False), (r"\beta", False)])
-        assert time.process_time() - started < 3
+        spent = time.process_time() - started
         assert outputs[0].error is None and outputs[2].error is None
+        retry = f"KaTeX: the formula took longer than {katex.RETRY_TIME_LIMIT_SECONDS:g} s"
         assert outputs[1].error in (
             "KaTeX: the formula took longer than 0.3 s",
+            retry,  # starved of CPU on a busy machine, tried once more with the longer limit
             "KaTeX: the formula needs too much memory",
         )
+        assert spent < (katex.RETRY_TIME_LIMIT_SECONDS + 2 if outputs[1].error == retry else 3)
     finally:
         setter.close()
 
