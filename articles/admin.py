@@ -101,11 +101,13 @@ class PublicationDateFilter(admin.SimpleListFilter):
     parameter_name = "idoszak"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> Any:
-        bounds = Article.objects.aggregate(first=Min("date"), last=Max("date"))  # index ends
-        if bounds["first"] is None:
+        # Two queries, one index end each: SQLite answers a lone MIN() or MAX() from the index,
+        # but both in one statement read the whole index (44 ms at 100,000 articles).
+        oldest = Article.objects.aggregate(first=Min("date"))["first"]
+        if oldest is None:
             return []
-        first = timezone.localtime(bounds["first"]).year
-        last = timezone.localtime(bounds["last"]).year
+        first = timezone.localtime(oldest).year
+        last = timezone.localtime(Article.objects.aggregate(last=Max("date"))["last"]).year
         choices = [(str(year), str(year)) for year in range(last, first - 1, -1)][:50]
         year = (self.value() or "")[:4]
         if year.isdigit():

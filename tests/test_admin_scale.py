@@ -136,3 +136,25 @@ def test_check_context_loads_only_linked_and_similar_articles():
     )
     context = CheckContext.load([linking])
     assert [other.slug for other in context.articles] == [target.slug]
+
+
+def test_the_drill_down_years_come_from_the_index_ends(editor_client):
+    """The year list needs the oldest and the newest date: on SQLite each is one index probe
+    when asked alone; MIN and MAX in one statement read the whole index."""
+    if connection.vendor != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    make_article("Régi", date=timezone.now() - timedelta(days=800))
+    make_article("Új")
+    with CaptureQueriesContext(connection) as captured:
+        response = editor_client.get(LIST)
+    assert response.status_code == 200
+    years = {str(timezone.localtime().year), str(timezone.localtime().year - 2)}
+    assert years <= {a.text for a in parse(response.content).find_all("a")}
+    ends = ('MIN("articles_article"."date")', 'MAX("articles_article"."date")')
+    bounds = [q["sql"] for q in captured.captured_queries if any(e in q["sql"] for e in ends)]
+    assert len(bounds) == 2
+    for sql in bounds:
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+        assert plan.startswith("SEARCH articles_article USING COVERING INDEX"), plan
