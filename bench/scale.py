@@ -151,6 +151,14 @@ def article_texts(i: int) -> tuple[str, str, str, str, str]:
     return title, description, "\n\n".join(md), "\n".join(html), " ".join(text)
 
 
+_HEADING = re.compile(r'<h2 id="([^"]+)">([^<]*)</h2>')
+
+
+def _headings(html: str) -> list[dict]:
+    """The renderer report's headings of a generated body (all h2, none empty)."""
+    return [{"level": 2, "id": m[1], "text": m[2], "empty": False} for m in _HEADING.finditer(html)]
+
+
 def grow(target: int, now) -> None:
     """Add articles until there are `target` (bulk inserts, 2,000 a batch)."""
     from articles.checks import description_keys
@@ -189,6 +197,8 @@ def grow(target: int, now) -> None:
                     description_head=head,
                     description_tail=tail,
                     findings=[],
+                    # What Article.save stores for the page's table of contents.
+                    render_report={"headings": _headings(html)},
                     finding_errors=0,
                     finding_warnings=0,
                 )
