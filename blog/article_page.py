@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
@@ -31,50 +31,24 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
 from articles.models import Article, Author, Byline, Tag
 from articles.render import Heading
-from blog.cards import link, meta, slug_url
+from blog.caching import aware
+from blog.cards import LIST_FIELDS, link, meta, slug_url
 from blog.content import absolute_url, analyse_body, report_toc
 from blog.templatetags.cikk import cover_data, iso, site_name_value
 
 # What the article page shows: not the Markdown source, the search texts or the stored reports
 # (tens of kB, and JSON to decode, per request).
-ARTICLE_FIELDS = (
-    "id",
-    "title",
-    "slug",
-    "description",
-    "date",
-    "image",
-    "image_width",
-    "image_height",
-    "word_count",
-    "body_html",
-    "released",
-    "image_alt",
-    "updated_at",
-)
+ARTICLE_FIELDS = ("id", *LIST_FIELDS, "body_html", "released", "image_alt", "updated_at")
 # What a previous/next/related link shows.
 LINK_FIELDS = ("id", "title", "slug", "date")
 RELATED_COUNT = 3
 # Related statements are built per number of authors and tags (a handful of shapes).
 _RELATED_SHAPES = 64
-
-
-def aware(value: datetime | str | None) -> datetime | None:
-    """A datetime as the ORM returns it: aware, UTC. SQLite gives a table column as a naive
-    UTC datetime (and an expression's as text); PostgreSQL gives aware ones."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value, UTC)
-    return value
 
 
 @dataclass(frozen=True)

@@ -197,9 +197,10 @@ def _state_sql(vendor: str) -> str:
     )
 
 
-def _aware(value: datetime | str | None) -> datetime | None:
-    """A datetime as the ORM would return it: aware, UTC. SQLite hands a subquery's column
-    back as text and a table column as a naive UTC datetime; PostgreSQL gives aware ones."""
+def aware(value: datetime | str | None) -> datetime | None:
+    """A datetime from a raw cursor as the ORM would return it: aware, UTC. SQLite hands a
+    subquery's column back as text and a table column as a naive UTC datetime; PostgreSQL
+    gives aware ones."""
     if value is None:
         return None
     if isinstance(value, str):
@@ -217,7 +218,7 @@ def _query_state() -> ContentState | None:
     if row is None:
         return None
     version, changed_at, live, upcoming = row
-    return ContentState(int(version), _aware(changed_at), _aware(live), _aware(upcoming))
+    return ContentState(int(version), aware(changed_at), aware(live), aware(upcoming))
 
 
 # The state of the request being answered by a `conditional` view, for code that has no

@@ -30,6 +30,20 @@ from blog.templatetags.cikk import SIZES_CARD, cover_data, hu_date, iso
 _MARKER = "cikk-slug-marker"
 
 
+# The columns a list card shows (`cards`): never the Markdown source, the HTML or the
+# search text, each tens of kB an article (the reading time comes from the stored word_count).
+LIST_FIELDS = (
+    "title",
+    "slug",
+    "description",
+    "date",
+    "image",
+    "image_width",
+    "image_height",
+    "word_count",
+)
+
+
 @lru_cache(maxsize=32)
 def _slug_url_parts(name: str, script_prefix: str) -> tuple[str, str]:
     url = reverse(name, kwargs={"slug": _MARKER})

@@ -17,20 +17,20 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 
 from django.db import connection
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Length, StrIndex
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article
 from articles.search_index import SEARCH_CONFIG, StoredVector, tsquery
 from articles.search_index import fts_match as index_match
 from articles.text import fold_accents, visible_text
+from blog.caching import aware
 
 MAX_QUERY_LENGTH = 200
 # How many of the newest matches are ranked; pages beyond them are not offered.
@@ -254,7 +254,7 @@ def sqlite_page(
     date_index = fields.index("date") + 1 if "date" in fields else None
     for _count, *values, text, description in rows:
         if date_index is not None:
-            values[date_index] = _aware(values[date_index])
+            values[date_index] = aware(values[date_index])
         article = Article.from_db(connection.alias, ["id", *fields], values)
         article.title_html = highlight(article.title, query.terms)
         article.snippet = _chosen_snippet(text, description)
@@ -283,13 +283,6 @@ def result_page(
         article.title_html = highlight(article.title, query.terms)
         article.snippet = snippet(article, query.terms)
     return ResultPage(articles, len(window.ids), window.more)
-
-
-def _aware(value: datetime | str) -> datetime:
-    """A date as the ORM returns it (aware, UTC): the raw cursor gives it naive or as text."""
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    return timezone.make_aware(value, UTC) if timezone.is_naive(value) else value
 
 
 def _newest_matches(query: Query, size: int) -> list[tuple[int, float, str]]:

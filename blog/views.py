@@ -16,7 +16,7 @@ from django.views.decorators.http import require_safe
 from articles.models import Article, Author, Byline, Tag
 from blog.article_page import article_context, find_article, load_page, render_article
 from blog.caching import cached_count, conditional
-from blog.cards import cards
+from blog.cards import LIST_FIELDS, cards
 from blog.content import absolute_url
 from blog.search import (
     MAX_QUERY_LENGTH,
@@ -25,18 +25,6 @@ from blog.search import (
 )
 
 PER_PAGE = 10
-# The columns a list card shows (blog/_card.html): never the Markdown source, the HTML or the
-# search text, each tens of kB an article (the reading time comes from the stored word_count).
-LIST_FIELDS = (
-    "title",
-    "slug",
-    "description",
-    "date",
-    "image",
-    "image_width",
-    "image_height",
-    "word_count",
-)
 
 
 def page_number(request: HttpRequest) -> int:
