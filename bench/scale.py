@@ -216,7 +216,16 @@ def grow(target: int, now) -> None:
         )
 
 
-def measure(client, url: str, repeat: int) -> tuple[float, float, int, int]:
+def forget_memos() -> None:
+    """Empty what reader pages keep per process (a feed item's escaped content, by its stored
+    HTML; the table of contents' list items): `--cold` measures a worker that never saw them."""
+    from blog import article_page, feeds
+
+    feeds._content.cache_clear()
+    article_page.toc_items.cache_clear()
+
+
+def measure(client, url: str, repeat: int, cold: bool = False) -> tuple[float, float, int, int]:
     """Median wall and CPU milliseconds (CPU time of this process, in which SQLite runs too:
     on a shared machine wall time mostly measures the others), queries, status."""
     from django.db import connection
@@ -229,6 +238,8 @@ def measure(client, url: str, repeat: int) -> tuple[float, float, int, int]:
     queries = len(captured.captured_queries)  # before the next request resets the log
     times, cpu = [], []
     for _ in range(repeat):
+        if cold:
+            forget_memos()
         started, started_cpu = time.perf_counter(), time.process_time()
         client.get(url)
         times.append((time.perf_counter() - started) * 1000)
@@ -359,6 +370,9 @@ def main() -> int:
         "--instructions", action="store_true", help="also count instructions per request"
     )
     parser.add_argument("--keep", metavar="DIR", help="SQLite: keep and reuse grown databases")
+    parser.add_argument(
+        "--cold", action="store_true", help="empty the per-process memos before every request"
+    )
     parser.add_argument("--count-child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.count_child:
@@ -444,7 +458,7 @@ def main() -> int:
         results[size] = {}
         for name, url in pages.items():
             client = admin if name.startswith("admin") else reader
-            ms, cpu, queries, status = measure(client, url, args.repeat)
+            ms, cpu, queries, status = measure(client, url, args.repeat, args.cold)
             results[size][name] = (ms, cpu, queries, status)
             print(
                 f"  {name:<15} {ms:9.1f} ms wall {cpu:9.1f} ms CPU {queries:3d} queries {status}",
