@@ -1,14 +1,12 @@
-"""What reader pages derive from the stored, sanitized `body_html`: table of contents, reading
-time (from the word count the renderer stored) and absolute links. The reader never runs
-Markdown: we parse the stored HTML (with the standard library's html.parser), once per distinct
-body per process."""
+"""What reader pages derive from what the renderer stored: table of contents (from the report's
+headings; parsing the stored HTML only for a row saved without them), reading time (from the
+stored word count) and absolute links. The reader never runs Markdown."""
 
 from __future__ import annotations
 
 import math
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
 
@@ -93,9 +91,9 @@ def report_toc(headings: list[dict[str, Any]]) -> list[Heading]:
     return [Heading(h.level - top + 1, h.id, h.text) for h in found]
 
 
-@lru_cache(maxsize=512)
 def analyse_body(html: str) -> BodyInfo:
-    """Headings of a stored body (cached by content: never stale)."""
+    """Headings of a stored body, read from its HTML: for rows stored without the report's
+    headings (not memoised: it held up to 512 bodies of tens of kB per worker, for a rare fallback)."""
     parser = _BodyParser()
     parser.feed(html or "")
     parser.close()
