@@ -93,7 +93,8 @@ def report_toc(headings: list[dict[str, Any]]) -> list[Heading]:
 
 def analyse_body(html: str) -> BodyInfo:
     """Headings of a stored body, read from its HTML: for rows stored without the report's
-    headings (not memoised: it held up to 512 bodies of tens of kB per worker, for a rare fallback)."""
+    headings. Not memoised: the memo held up to 512 bodies of tens of kB per worker, for a
+    rare fallback."""
     parser = _BodyParser()
     parser.feed(html or "")
     parser.close()
