@@ -32,14 +32,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.html import format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article, Author, Byline, Tag
 from articles.render import Heading
 from blog.caching import aware
-from blog.cards import LIST_FIELDS, link, meta, slug_url
+from blog.cards import LIST_FIELDS, link, meta, meta_line_html, slug_url
 from blog.content import absolute_url, analyse_body, report_toc
-from blog.templatetags.cikk import cover_data, iso, site_name_value
+from blog.templating import cover_data, iso, site_name_value
 
 # What the article page shows: not the Markdown source, the search texts or the stored reports
 # (tens of kB, and JSON to decode, per request).
@@ -300,7 +300,7 @@ def json_ld(article: Article, context: dict[str, Any]) -> dict[str, Any]:
         "@type": "Article",
         "headline": article.title,
         "description": article.description,
-        "datePublished": iso(article.date),
+        "datePublished": context["meta"]["iso"],
         "dateModified": iso(article.updated_at),
         "inLanguage": "hu",
         "mainEntityOfPage": context["canonical"],
@@ -381,6 +381,7 @@ def article_context(
         "scroll_regions": b"table-container" in body or b"math-display" in body,
         **extra,
     }
+    context["meta_line"] = mark_safe(meta_line_html(context["meta"]))  # noqa: S308 (escaped)
     context["related_items"] = format_html_join(
         "",
         '<li><a href="{}">{}</a> <time datetime="{}">{}</time></li>',

@@ -4,9 +4,9 @@ Why: a reader page's CPU was nearly all Django template work per card (three nes
 an inclusion tag, a `{% blocktranslate count %}`, two filters, a `reverse()` per link, and
 attribute look-ups on model instances that miss and call `dir()`; figures in bench/README.md,
 Scale). Here each value is computed once, with one `reverse()` per URL name per
-process (`slug_url`), and the templates (`blog/_card.html`, `blog/_meta_line.html`) only place
-ready strings: dict look-ups, the cheapest thing a Django template does. Everything stays
-escaped by the template, except the search highlights, which blog.search escapes itself.
+process (`slug_url`), and the card's HTML, its meta line and its cover are written here
+(card_html, meta_line_html, picture_html; the article page uses the last two as well). Every
+value is escaped, except the search highlights, which blog.search escapes itself.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from django.utils.translation import gettext, ngettext
 
 from articles.models import Article, Author, Byline, Tag
 from blog.content import reading_minutes
-from blog.templatetags.cikk import SIZES_CARD, cover_data, hu_date, iso
+from blog.templating import SIZES_CARD, cover_data, iso_and_hu_date
 
 _MARKER = "cikk-slug-marker"
 
@@ -163,11 +163,12 @@ def byline(authors: list[Author]) -> list[dict[str, str]]:
 
 
 def meta(article: Article, authors: list[Author] | None = None) -> dict[str, Any]:
-    """The meta line (byline · date · reading time) of an article (blog/_meta_line.html)."""
+    """The meta line (byline · date · reading time) of an article (meta_line_html)."""
+    when = iso_and_hu_date(article.date)
     return {
         "authors": byline(article.author_list() if authors is None else authors),
-        "iso": iso(article.date),
-        "date": hu_date(article.date),
+        "iso": when[0],
+        "date": when[1],
         "reading": reading_label(article.word_count),
     }
 
@@ -176,16 +177,17 @@ def link(article: Article | None) -> dict[str, str] | None:
     """A previous/next/related link: title, URL and date."""
     if article is None:
         return None
+    when = iso_and_hu_date(article.date)
     return {
         "title": article.title,
         "url": slug_url("blog:article", article.slug),
-        "iso": iso(article.date),
-        "date": hu_date(article.date),
+        "iso": when[0],
+        "date": when[1],
     }
 
 
 def card(article: Article, authors: list[Author], eager: bool = False) -> dict[str, Any]:
-    """One list card (blog/_card.html). A search result carries `title_html` and `snippet`
+    """One list card (card_html). A search result carries `title_html` and `snippet`
     (escaped and highlighted by blog.search); any other card shows the description."""
     data = meta(article, authors)
     data.update(
@@ -214,9 +216,8 @@ def cards(articles: list[Article]) -> list[dict[str, Any]]:
 # the per-variable rendering of ~20 values a card were half of a list page's template time
 # (bench/README.md, Scale). Every value goes through `_value`, which is what a template's
 # `{{ value }}` does (localize, then conditional_escape: SafeStrings such as the search
-# highlights stay, everything else is escaped). The markup is byte for byte that of
-# blog/_meta_line.html and blog/_picture.html, which the article page still renders;
-# tests/test_reader_cards.py compares the two on hostile values.
+# highlights stay, everything else is escaped): tests/test_reader_cards.py checks the markup
+# on hostile values. The article page writes its meta line and cover with the same functions.
 def _value(value: Any) -> str:
     """What `{{ value }}` writes in an autoescaped template."""
     if not isinstance(value, str):
@@ -225,7 +226,7 @@ def _value(value: Any) -> str:
 
 
 def meta_line_html(meta: dict[str, Any]) -> str:
-    """blog/_meta_line.html for a meta line (see meta())."""
+    """A meta line's HTML (see meta()): byline links · date · reading time."""
     parts = ['<p class="meta">']
     if meta["authors"]:
         parts.append('<span class="byline">')
@@ -244,7 +245,7 @@ def meta_line_html(meta: dict[str, Any]) -> str:
 def picture_html(
     image: dict[str, Any] | None, *, eager: bool, sizes: str, alt: str, css_class: str
 ) -> str:
-    """blog/_picture.html for cover_data()'s `image`."""
+    """A responsive <picture> for cover_data()'s `image` ("\\n" without one)."""
     if not image:
         return "\n"
     sizes = _value(sizes)

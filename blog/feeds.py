@@ -39,7 +39,7 @@ from articles.text import mathml_only
 from blog.caching import conditional
 from blog.cards import fixed_url, related_rows, slug_url
 from blog.content import absolute_url, absolutize_html
-from blog.templatetags.cikk import site_name_value
+from blog.templating import site_name_value
 
 FEED_SIZE = 20
 DESCRIPTION = _("A legfrissebb cikkek")

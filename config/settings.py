@@ -147,7 +147,16 @@ ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
+# Reader pages are Jinja2 templates (templates/jinja2/, environment in blog/templating.py: compiled
+# once per process, several times faster to render than Django templates); the admin, its
+# widgets and django-markdownx keep Django templates (templates/admin/, apps' templates/).
 TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "blog.templating.environment"},
+    },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],

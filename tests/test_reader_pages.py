@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.defaults import server_error
 
 from blog.content import analyse_body, reading_minutes
-from blog.templatetags.cikk import hu_date
+from blog.templating import hu_date
 from tests.factories import jpeg_bytes, make_article, make_author
 from tests.page_tree import parse
 

@@ -1,58 +1,56 @@
-"""`{% fixed %}` (blog/templatetags/cikk_fixed.py): rendered once per process, language and
-script prefix, never with a page's variables, and afresh after any settings change."""
+"""`{% fixed %}` (blog.templating.FixedExtension): rendered once per process, language and
+script prefix, afresh after any settings change, and never with a page's variables."""
 
 import pytest
 from django.template import engines
-from django.test import RequestFactory
 from django.urls import set_script_prefix
 from django.utils import translation
+from jinja2 import TemplateSyntaxError
 
 
-def render(source: str, context: dict | None = None) -> str:
-    template = engines["django"].from_string("{% load i18n cikk cikk_fixed %}" + source)
-    return template.render(context or {}, RequestFactory().get("/"))
+def template(source: str):
+    return engines["jinja2"].from_string(source)
 
 
-def test_a_page_variable_inside_renders_empty_so_nothing_of_a_page_is_frozen():
-    template = engines["django"].from_string(
-        "{% load cikk_fixed %}{% fixed %}[{{ title }}]{% endfixed %} {{ title }}"
-    )
-    request = RequestFactory().get("/")
-    assert template.render({"title": "Első"}, request) == "[] Első"
-    assert template.render({"title": "Második"}, request) == "[] Második"
+def test_a_page_variable_inside_is_refused_when_the_template_compiles():
+    with pytest.raises(TemplateSyntaxError, match="may not use 'title'"):
+        template("{% fixed %}[{{ title }}]{% endfixed %} {{ title }}")
+    with pytest.raises(TemplateSyntaxError, match="may not use 'article'"):
+        template("{% fixed %}{% if article %}x{% endif %}{% endfixed %}")
 
 
 def test_it_renders_once_and_follows_the_language_and_settings(settings):
     # "Yes" is in Django's own catalogues (Cikk ships Hungarian only).
-    template = engines["django"].from_string(
-        '{% load i18n cikk cikk_fixed %}{% fixed %}{% site_name %}|{% translate "Yes" %}'
-        "{% endfixed %}"
-    )
-    request = RequestFactory().get("/")
+    page = template('{% fixed %}{{ site_name() }}|{{ _("Yes") }}{% endfixed %} {{ n }}')
     settings.CIKK_SITE_NAME = "Cikk"
-    assert template.render({}, request) == "Cikk|Igen"
+    assert page.render({"n": 1}) == "Cikk|Igen 1"
+    assert page.render({"n": 2}) == "Cikk|Igen 2"  # the page's own values still change
     with translation.override("en"):
-        assert template.render({}, request) == "Cikk|Yes"
-    assert template.render({}, request) == "Cikk|Igen"
+        assert page.render({"n": 3}) == "Cikk|Yes 3"
+    assert page.render({"n": 4}) == "Cikk|Igen 4"
     settings.CIKK_SITE_NAME = "Másik lap"  # any settings change starts afresh
-    assert template.render({}, request) == "Másik lap|Igen"
+    assert page.render({"n": 5}) == "Másik lap|Igen 5"
+
+
+def test_it_is_rendered_once_not_per_page(monkeypatch):
+    calls = []
+    env = engines["jinja2"].env
+    monkeypatch.setitem(env.globals, "site_name", lambda: calls.append(1) or "Cikk")
+    page = template("{% fixed %}{{ site_name() }}{% endfixed %}")
+    assert [page.render({}) for _ in range(3)] == ["Cikk"] * 3
+    assert calls == [1]
 
 
 def test_site_urls_inside_follow_the_script_prefix():
-    template = engines["django"].from_string(
-        "{% load cikk cikk_fixed %}{% fixed %}{% site_url 'blog:home' %}{% endfixed %}"
-    )
-    request = RequestFactory().get("/")
+    page = template("{% fixed %}{{ site_url('blog:home') }}{% endfixed %}")
     try:
         set_script_prefix("/magazin/")
-        assert template.render({}, request) == "/magazin/"
+        assert page.render({}) == "/magazin/"
     finally:
         set_script_prefix("/")
-    assert template.render({}, request) == "/"
+    assert page.render({}) == "/"
 
 
 def test_it_takes_no_arguments():
-    from django.template import TemplateSyntaxError
-
     with pytest.raises(TemplateSyntaxError, match="no arguments"):
-        render("{% fixed valami %}x{% endfixed %}")
+        template("{% fixed valami %}x{% endfixed %}")
