@@ -223,7 +223,7 @@ class ArticlePage:
 class Found(NamedTuple):
     article: Article  # body_html and the reports deferred
     body: bytes  # the stored HTML body as UTF-8
-    headings: list[dict[str, Any]] | None  # the stored report's, None for a row without one
+    headings: str | None  # the stored report's, as JSON text; None for a row without them
 
 
 def find_article(slug: str, *, drafts: bool = False, now: datetime | None = None) -> Found | None:
@@ -238,10 +238,9 @@ def find_article(slug: str, *, drafts: bool = False, now: datetime | None = None
         row = cursor.fetchone()
     if row is None:
         return None
-    headings = row[-2]
-    if isinstance(headings, str):  # SQLite's json_extract (and PostgreSQL's ::text) give JSON
-        headings = json.loads(headings)
-    return Found(_article(statements.article_columns, row[:-2]), bytes(row[-1]), headings)
+    # The headings stay JSON text (SQLite's json_extract, PostgreSQL's ::text): page_toc
+    # parses each distinct list once per process.
+    return Found(_article(statements.article_columns, row[:-2]), bytes(row[-1]), row[-2])
 
 
 def load_page(article: Article, now: datetime | None = None) -> ArticlePage:
@@ -319,14 +318,30 @@ def json_ld(article: Article, context: dict[str, Any]) -> dict[str, Any]:
 
 
 def page_toc(
-    headings: list[dict[str, Any]] | None, body: bytes
+    headings: str | list[dict[str, Any]] | None, body: bytes
 ) -> tuple[tuple[Heading, ...], SafeString]:
-    """The table of contents and its list items: from the stored report's headings, or, for a
-    row stored without them (written by something other than Article.save), from its HTML."""
-    if isinstance(headings, list):
+    """The table of contents and its list items: from the stored report's headings (JSON text
+    as the database gives it, or the decoded list), or, for a row stored without them
+    (written by something other than Article.save), from its HTML."""
+    if isinstance(headings, str):
+        found = _toc_from_json(headings)
+        if found is not None:
+            return found
+    elif isinstance(headings, list):
         toc = tuple(report_toc(headings))
-    else:
-        toc = tuple(analyse_body(body.decode()).toc)
+        return toc, toc_items(toc)
+    toc = tuple(analyse_body(body.decode()).toc)
+    return toc, toc_items(toc)
+
+
+@lru_cache(maxsize=512)
+def _toc_from_json(text: str) -> tuple[tuple[Heading, ...], SafeString] | None:
+    """page_toc for the stored headings' JSON text, once per distinct text and process (keyed
+    by its input, so never stale; a few hundred bytes each). None when it is not a list."""
+    headings = json.loads(text)
+    if not isinstance(headings, list):
+        return None
+    toc = tuple(report_toc(headings))
     return toc, toc_items(toc)
 
 
@@ -352,7 +367,7 @@ def render_article(request: HttpRequest, context: dict[str, Any], body: bytes) -
 def article_context(
     article: Article,
     body: bytes,
-    headings: list[dict[str, Any]] | None,
+    headings: str | list[dict[str, Any]] | None,
     authors: list[Author],
     tags: list[Tag],
     *,

@@ -95,7 +95,8 @@ def iso_and_hu_date(value: datetime) -> tuple[str, str]:
     every card and link)."""
     if timezone.is_aware(value):
         value = timezone.localtime(value)
-    return value.replace(microsecond=0).isoformat(), hu_date(value)
+    day = f"{value.year}. {HU_MONTHS[value.month - 1]} {value.day}."
+    return value.replace(microsecond=0).isoformat(), day
 
 
 def absolute(url: str) -> str:
