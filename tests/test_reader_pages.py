@@ -227,6 +227,16 @@ def test_a_row_stored_without_report_headings_still_gets_its_toc(client, db):
     assert [a.text for a in toc.find_all("a")] == ["Egy", "Kettő", "Három"]
 
 
+def test_stored_headings_that_are_not_a_list_fall_back_to_the_html(client, db):
+    """The headings are read as JSON text and parsed once per distinct text: anything but a
+    list (a hand-edited report) is not trusted, the HTML is read instead."""
+    article = make_article("Furcsa", body="## Egy\n\na\n\n## Kettő\n\nb\n\n## Három\n\nc")
+    report = {**article.render_report, "headings": {"level": 2, "id": "x", "text": "Hamis"}}
+    type(article).objects.filter(pk=article.pk).update(render_report=report)
+    toc = parse(client.get("/cikk/furcsa/").content).find("nav", class_="toc")
+    assert [a.text for a in toc.find_all("a")] == ["Egy", "Kettő", "Három"]
+
+
 def test_article_without_three_headings_has_no_toc(client, db):
     make_article("Rövid", body="## Egy\n\nszöveg\n\n## Kettő\n\nvége")
     page = parse(client.get("/cikk/rovid/").content)
