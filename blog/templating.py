@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext, npgettext, pgettext
-from jinja2 import Environment, nodes
+from jinja2 import Environment, nodes, pass_context
 from jinja2.ext import Extension
 from jinja2.parser import Parser
 from jinja2.runtime import Context
@@ -201,7 +201,19 @@ class FixedExtension(Extension):
         self._generation = _generation
         self._blocks = itertools.count()
 
-    def parse(self, parser: Parser) -> nodes.Node:
+        @pass_context
+        def rendered(context: Context, block: int) -> str | None:
+            key = self._key(context, block)  # first: it may start a new generation
+            return self._rendered.get(key)
+
+        environment.filters[self.LOOKUP] = rendered
+
+    LOOKUP = "cikk_fixed_rendered"
+
+    def parse(self, parser: Parser) -> list[nodes.Node]:
+        """A block compiles to `{% set v = N|cikk_fixed_rendered %}{% if v is none %}{% call
+        render(N) %}…{% endcall %}{% else %}{{ v }}{% endif %}`: once rendered, a block costs
+        one filter call (a direct call in Jinja2's compiled code)."""
         lineno = next(parser.stream).lineno
         if parser.stream.current.type != "block_end":
             parser.fail("{% fixed %} takes no arguments", lineno)
@@ -214,22 +226,34 @@ class FixedExtension(Extension):
                         f"process (allowed: {', '.join(sorted(self.FIXED_NAMES))})",
                         name.lineno,
                     )
-        block = nodes.Const(next(self._blocks))
-        call = self.call_method("_render", [block, nodes.ContextReference()])
-        return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
+        number = next(self._blocks)
+        block = nodes.Const(number)
+        variable = f"_cikk_fixed_{number}"  # a leading _: never exported to the context
+        lookup = nodes.Filter(block, self.LOOKUP, [], [], None, None)
+        render = self.call_method("_render", [block, nodes.ContextReference()])
+        missing = nodes.Test(nodes.Name(variable, "load"), "none", [], [], None, None)
+        return [
+            nodes.Assign(nodes.Name(variable, "store"), lookup).set_lineno(lineno),
+            nodes.If(
+                missing,
+                [nodes.CallBlock(render, [], [], body)],
+                [],
+                [nodes.Output([nodes.Name(variable, "load")])],
+            ).set_lineno(lineno),
+        ]
 
-    def _render(self, block: int, context: Context, caller: Callable[[], str]) -> str:
+    def _key(self, context: Context, block: int) -> tuple:
         if self._generation != _generation:
             self._rendered, self._generation = {}, _generation
         # Language and script prefix, read once per render (a page has a dozen blocks).
         where = getattr(context.eval_ctx, "cikk_fixed", None)
         if where is None:
             where = context.eval_ctx.cikk_fixed = (get_language(), get_script_prefix())
-        key = (block, *where)
-        text = self._rendered.get(key)
-        if text is None:
-            # Markup already when autoescaping (always, in this environment).
-            text = self._rendered[key] = caller()
+        return (block, *where)
+
+    def _render(self, block: int, context: Context, caller: Callable[[], str]) -> str:
+        # Markup already when autoescaping (always, in this environment).
+        text = self._rendered[self._key(context, block)] = caller()
         return text
 
 
