@@ -37,7 +37,7 @@ from django.utils.safestring import SafeString, mark_safe
 from articles.models import Article, Author, Byline, Tag
 from articles.render import Heading
 from blog.caching import aware
-from blog.cards import LIST_FIELDS, link, meta, meta_line_html, slug_url
+from blog.cards import LIST_FIELDS, link, meta, meta_line_html, slug_url, where
 from blog.content import absolute_url, analyse_body, report_toc
 from blog.templating import cover_data, iso, site_name_value
 
@@ -378,18 +378,19 @@ def article_context(
 ) -> dict[str, Any]:
     """What blog/article.html shows, for the reader's page and the reviewer's share preview."""
     toc, items = page_toc(headings, body)
+    at = where()
     context = {
         "article": article,
         "authors": authors,
-        "meta": meta(article, authors),
+        "meta": meta(article, authors, at),
         "tags": tags,
         "toc": toc,
         "toc_items": items,
-        "tag_links": [{"name": t.name, "url": slug_url("blog:tag", t.slug)} for t in tags],
-        "previous": link(previous),
-        "next": link(following),
-        "related": [link(item) for item in related],
-        "canonical": absolute_url(slug_url("blog:article", article.slug)),
+        "tag_links": [{"name": t.name, "url": slug_url("blog:tag", t.slug, at)} for t in tags],
+        "previous": link(previous, at),
+        "next": link(following, at),
+        "related": [link(item, at) for item in related],
+        "canonical": absolute_url(slug_url("blog:article", article.slug, at)),
         "cover_url": cover_url(article),
         "with_math": b'class="math' in body,
         # Scrollable tables and display formulas get their keyboard-scrolling script.

@@ -11,13 +11,15 @@ value is escaped, except the search highlights, which blog.search escapes itself
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.signals import setting_changed
 from django.db import connection
 from django.dispatch import receiver
 from django.urls import get_script_prefix, reverse
+from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -70,11 +72,23 @@ def _urlconf_changed(*, setting: str, **kwargs: Any) -> None:
         _fixed_url.cache_clear()
 
 
-def slug_url(name: str, slug: str) -> str:
+class Where(NamedTuple):
+    """The request's script prefix and time zone, read once per page: each read is an asgiref
+    Local look-up of several microseconds, and a page writes dozens of URLs and dates."""
+
+    prefix: str
+    zone: tzinfo
+
+
+def where() -> Where:
+    return Where(get_script_prefix(), timezone.get_current_timezone())
+
+
+def slug_url(name: str, slug: str, at: Where | None = None) -> str:
     """`reverse(name, kwargs={"slug": slug})` for a `<slug:slug>` URL, from one real reverse
     per URL name and script prefix: the same string for every slug the pattern accepts (slugs
     are ASCII letters, digits, `-` and `_`, which reverse() leaves as they are)."""
-    head, tail = _slug_url_parts(name, get_script_prefix())
+    head, tail = _slug_url_parts(name, at.prefix if at else get_script_prefix())
     return f"{head}{slug}{tail}"
 
 
@@ -148,13 +162,13 @@ def reading_label(words: int) -> str:
     }
 
 
-def byline(authors: list[Author]) -> list[dict[str, str]]:
+def byline(authors: list[Author], at: Where | None = None) -> list[dict[str, str]]:
     """Authors as links with the separator after each: "A, B és C"."""
     last = len(authors) - 1
     conjunction = f" {gettext('és')} "
     return [
         {
-            "url": slug_url("blog:author", author.slug),
+            "url": slug_url("blog:author", author.slug, at),
             "name": author.name,
             "sep": "" if n == last else conjunction if n == last - 1 else ", ",
         }
@@ -162,36 +176,40 @@ def byline(authors: list[Author]) -> list[dict[str, str]]:
     ]
 
 
-def meta(article: Article, authors: list[Author] | None = None) -> dict[str, Any]:
+def meta(
+    article: Article, authors: list[Author] | None = None, at: Where | None = None
+) -> dict[str, Any]:
     """The meta line (byline · date · reading time) of an article (meta_line_html)."""
-    when = iso_and_hu_date(article.date)
+    when = iso_and_hu_date(article.date, at.zone if at else None)
     return {
-        "authors": byline(article.author_list() if authors is None else authors),
+        "authors": byline(article.author_list() if authors is None else authors, at),
         "iso": when[0],
         "date": when[1],
         "reading": reading_label(article.word_count),
     }
 
 
-def link(article: Article | None) -> dict[str, str] | None:
+def link(article: Article | None, at: Where | None = None) -> dict[str, str] | None:
     """A previous/next/related link: title, URL and date."""
     if article is None:
         return None
-    when = iso_and_hu_date(article.date)
+    when = iso_and_hu_date(article.date, at.zone if at else None)
     return {
         "title": article.title,
-        "url": slug_url("blog:article", article.slug),
+        "url": slug_url("blog:article", article.slug, at),
         "iso": when[0],
         "date": when[1],
     }
 
 
-def card(article: Article, authors: list[Author], eager: bool = False) -> dict[str, Any]:
+def card(
+    article: Article, authors: list[Author], eager: bool = False, at: Where | None = None
+) -> dict[str, Any]:
     """One list card (card_html). A search result carries `title_html` and `snippet`
     (escaped and highlighted by blog.search); any other card shows the description."""
-    data = meta(article, authors)
+    data = meta(article, authors, at)
     data.update(
-        url=slug_url("blog:article", article.slug),
+        url=slug_url("blog:article", article.slug, at),
         title=getattr(article, "title_html", None) or article.title,
         snippet=getattr(article, "snippet", None) or "",
         description=article.description,
@@ -205,7 +223,8 @@ def cards(articles: list[Article]) -> list[dict[str, Any]]:
     """Cards of a list page (one query for all their bylines); the first cover loads eagerly
     (it is above the fold). Each card carries its HTML (`html`, see card_html)."""
     authors = authors_by_article([article.pk for article in articles]) if articles else {}
-    found = [card(a, authors[a.pk], eager=n == 0) for n, a in enumerate(articles)]
+    at = where()
+    found = [card(a, authors[a.pk], eager=n == 0, at=at) for n, a in enumerate(articles)]
     for data in found:
         data["html"] = card_html(data)
     return found

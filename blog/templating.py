@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from django.conf import settings
@@ -90,11 +90,11 @@ def iso(value: datetime | None) -> str:
     return value.replace(microsecond=0).isoformat()
 
 
-def iso_and_hu_date(value: datetime) -> tuple[str, str]:
+def iso_and_hu_date(value: datetime, zone: tzinfo | None = None) -> tuple[str, str]:
     """`iso(value), hu_date(value)` with one time-zone conversion (a list page shows both for
-    every card and link)."""
+    every card and link), in `zone` (default: the current time zone)."""
     if timezone.is_aware(value):
-        value = timezone.localtime(value)
+        value = timezone.localtime(value, zone)
     day = f"{value.year}. {HU_MONTHS[value.month - 1]} {value.day}."
     return value.replace(microsecond=0).isoformat(), day
 
