@@ -249,7 +249,7 @@ def load_page(article: Article, now: datetime | None = None) -> ArticlePage:
     statements = _statements(connection.vendor)
     now = now or timezone.now()
     now_param, date = _date_param(now), _date_param(article.date)
-    earlier = _date_param(min(article.date, now))
+    earlier = date if article.date <= now else now_param
     with connection.cursor() as cursor:
         cursor.execute(statements.bylines, {"article": article.pk})
         authors = [Author(pk=pk, name=name, slug=slug) for pk, name, slug in cursor.fetchall()]

@@ -204,7 +204,11 @@ def aware(value: datetime | str | None) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, str):
-        value = parse_datetime(value)
+        # SQLite's "YYYY-MM-DD HH:MM:SS[.ffffff]" (C-speed); anything else, as the ORM would.
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            value = parse_datetime(value)
     if timezone.is_naive(value):
         value = timezone.make_aware(value, UTC)
     return value
@@ -347,12 +351,20 @@ def cache_headers(request: HttpRequest, response: HttpResponse) -> None:
     with its ETag and gets a 304 for one query, and a withdrawn article is gone at once.
     A logged-in editor's responses stay private; Vary: Cookie keeps shared caches apart."""
     patch_vary_headers(response, ("Cookie",))
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        patch_cache_control(response, private=True, no_cache=True)
-        return
+    if may_be_signed_in(request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_cache=True)
+            return
     max_age = getattr(settings, "CIKK_PUBLIC_MAX_AGE", 0)
     if max_age > 0:
         patch_cache_control(response, public=True, max_age=max_age)
     else:
         patch_cache_control(response, public=True, no_cache=True)
+
+
+def may_be_signed_in(request: HttpRequest) -> bool:
+    """Whether the request carries a session cookie: without one nobody is signed in (users
+    come from the session alone), and the user, the session store and its cookie need not be
+    looked at. Editors always have one, so they get their private, live pages."""
+    return settings.SESSION_COOKIE_NAME in request.COOKIES

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 
 from articles.models import Article, Author, Byline, Tag
 from blog.article_page import article_context, find_article, load_page, render_article
-from blog.caching import cached_count, conditional
+from blog.caching import cached_count, conditional, may_be_signed_in
 from blog.cards import LIST_FIELDS, cards
 from blog.content import absolute_url
 from blog.search import (
@@ -127,6 +127,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def can_preview(request: HttpRequest) -> bool:
     """Staff who may change articles see drafts and scheduled articles (with a banner)."""
+    if not may_be_signed_in(request):
+        return False
     user = request.user
     return bool(
         user.is_authenticated and user.is_staff and user.has_perm("articles.change_article")

@@ -41,7 +41,7 @@ from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
-from blog.caching import cache_path, content_state
+from blog.caching import cache_path, content_state, may_be_signed_in
 
 # Headers that belong to one response, or that the middleware recomputes when serving a hit.
 _NOT_STORED = {"set-cookie", "last-modified", "date", "content-length"}
@@ -75,10 +75,6 @@ def is_cacheable_path(request: HttpRequest) -> bool:
             _cacheable_paths.clear()
         _cacheable_paths[key] = found
     return found
-
-
-def _has_session(request: HttpRequest) -> bool:
-    return settings.SESSION_COOKIE_NAME in request.COOKIES
 
 
 def page_key(request: HttpRequest, token: str) -> str | None:
@@ -122,7 +118,7 @@ class PageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if (
             request.method not in ("GET", "HEAD")
-            or _has_session(request)
+            or may_be_signed_in(request)
             or (self.static_prefix and request.path_info.startswith(self.static_prefix))
         ):
             return self.get_response(request)
