@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
@@ -203,6 +204,15 @@ class Link(NamedTuple):
     date: datetime
 
 
+class Named(NamedTuple):
+    """An author or a tag of the page: what the page reads of it (a model instance costs its
+    __init__ and two signals, for three values)."""
+
+    pk: int
+    name: str
+    slug: str
+
+
 def _link(row: tuple) -> Link:
     pk, title, slug, date = row
     return Link(pk, title, slug, aware(date))
@@ -213,8 +223,8 @@ class ArticlePage:
     """Everything the article page reads from the database."""
 
     article: Article
-    authors: list[Author]
-    tags: list[Tag]
+    authors: list[Named]
+    tags: list[Named]
     previous: Link | None
     next: Link | None
     related: list[Link]
@@ -252,9 +262,9 @@ def load_page(article: Article, now: datetime | None = None) -> ArticlePage:
     earlier = date if article.date <= now else now_param
     with connection.cursor() as cursor:
         cursor.execute(statements.bylines, {"article": article.pk})
-        authors = [Author(pk=pk, name=name, slug=slug) for pk, name, slug in cursor.fetchall()]
+        authors = [Named._make(row) for row in cursor.fetchall()]
         cursor.execute(statements.tags, {"article": article.pk})
-        tags = [Tag(pk=pk, name=name, slug=slug) for pk, name, slug in cursor.fetchall()]
+        tags = [Named._make(row) for row in cursor.fetchall()]
         cursor.execute(statements.older, {"earlier": earlier, "date": date, "pk": article.pk})
         row = cursor.fetchone()
         previous = None if row is None else _link(row)
@@ -368,8 +378,8 @@ def article_context(
     article: Article,
     body: bytes,
     headings: str | list[dict[str, Any]] | None,
-    authors: list[Author],
-    tags: list[Tag],
+    authors: Sequence[Author | Named],
+    tags: Sequence[Tag | Named],
     *,
     previous: Link | None = None,
     following: Link | None = None,
