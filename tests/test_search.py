@@ -6,6 +6,8 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from blog.search import MAX_QUERY_LENGTH, highlight, parse_query, search
 from tests.factories import make_article
@@ -349,3 +351,18 @@ def test_a_dense_word_ranks_title_then_description_then_newest():
     assert prefix.more and prefix.ids == [made[2]]
     sparse = ranked_window(parse_query("kamat"), size=50)
     assert not sparse.more and len(sparse.ids) == 8
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(alphabet="abcgyrtsiAGYRTáÁéőŐűüöÖßﬁ \u0301", max_size=120),
+    term=st.sampled_from(["gyartasi", "a", "ss", "fi", "o", "ut", "sia"]),
+)
+def test_the_quick_first_match_is_where_the_exact_highlighting_starts(text, term):
+    """PostgreSQL snippets find the first match by folding the whole text at once when that
+    keeps every character's place (blog.search._first_match); it must be where the exact,
+    character by character folding (`_spans`, which the highlighting uses) finds it."""
+    from blog.search import _first_match, _spans
+
+    spans = _spans(text, (term,))
+    assert _first_match(text, (term,)) == (spans[0][0] if spans else None)
