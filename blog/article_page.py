@@ -149,7 +149,12 @@ def _related_statement(vendor: str, authors: int, tags: int) -> str:
     """Published articles sharing one of `authors` authors or `tags` tags, newest first.
 
     EXISTS per candidate, not `pk IN (...)`: the database walks article_published_idx newest
-    first and stops after RELATED_COUNT hits, probing the byline and tag indexes."""
+    first and stops after RELATED_COUNT hits, probing the byline and tag indexes. On
+    PostgreSQL each EXISTS ends in `OFFSET 0`: without it the planner may turn it into a
+    hashed subplan that first reads every byline of the authors and every row of the tags
+    (7,500 + rows, ~11 ms at 100,000 articles: bench/README.md, Scale), however few
+    candidates the walk needs; OFFSET 0 keeps the per-candidate index probe."""
+    fence = " OFFSET 0" if vendor == "postgresql" else ""
     q = connection.ops.quote_name
     meta = Article._meta
     table = q(meta.db_table)
@@ -162,14 +167,14 @@ def _related_statement(vendor: str, authors: int, tags: int) -> str:
         shared.append(
             f"EXISTS(SELECT 1 FROM {q(byline.db_table)} U0 "  # noqa: S608
             f"WHERE (U0.{q(byline.get_field('article').column)} = ({pk}) "
-            f"AND U0.{q(byline.get_field('author').column)} IN ({_names('a', authors)})))"
+            f"AND U0.{q(byline.get_field('author').column)} IN ({_names('a', authors)})){fence})"
         )
     if tags:
         through = Article.tags.through._meta
         shared.append(
             f"EXISTS(SELECT 1 FROM {q(through.db_table)} U1 "  # noqa: S608
             f"WHERE (U1.{q(through.get_field('article').column)} = ({pk}) "
-            f"AND U1.{q(through.get_field('tag').column)} IN ({_names('t', tags)})))"
+            f"AND U1.{q(through.get_field('tag').column)} IN ({_names('t', tags)})){fence})"
         )
     return (
         f"SELECT {links} FROM {table} WHERE ({date} <= %(now)s AND {released} "  # noqa: S608
