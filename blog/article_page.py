@@ -315,7 +315,7 @@ def json_ld(article: Article, context: dict[str, Any]) -> dict[str, Any]:
         "headline": article.title,
         "description": article.description,
         "datePublished": context["meta"]["iso"],
-        "dateModified": iso(article.updated_at),
+        "dateModified": context["modified_iso"],
         "inLanguage": "hu",
         "mainEntityOfPage": context["canonical"],
         "url": context["canonical"],
@@ -343,9 +343,12 @@ def page_toc(
         if found is not None:
             return found
     elif isinstance(headings, list):
-        toc = tuple(report_toc(headings))
-        return toc, toc_items(toc)
-    toc = tuple(analyse_body(body.decode()).toc)
+        return _toc(report_toc(headings))
+    return _toc(analyse_body(body.decode()).toc)
+
+
+def _toc(headings: list[Heading]) -> tuple[tuple[Heading, ...], SafeString]:
+    toc = tuple(headings)
     return toc, toc_items(toc)
 
 
@@ -354,10 +357,7 @@ def _toc_from_json(text: str) -> tuple[tuple[Heading, ...], SafeString] | None:
     """page_toc for the stored headings' JSON text, once per distinct text and process (keyed
     by its input, so never stale; a few hundred bytes each). None when it is not a list."""
     headings = json.loads(text)
-    if not isinstance(headings, list):
-        return None
-    toc = tuple(report_toc(headings))
-    return toc, toc_items(toc)
+    return _toc(report_toc(headings)) if isinstance(headings, list) else None
 
 
 BODY_MARKER = SafeString(f"<cikk-body-{secrets.token_hex(12)}>")
@@ -406,6 +406,7 @@ def article_context(
         "next": link(following, at),
         "related": [link(item, at) for item in related],
         "canonical": absolute_url(slug_url("blog:article", article.slug, at)),
+        "modified_iso": iso(article.updated_at),
         "cover_url": cover_url(article),
         "with_math": b'class="math' in body,
         # Scrollable tables and display formulas get their keyboard-scrolling script.

@@ -27,7 +27,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, QueryDict
 from django.template.defaultfilters import linebreaks_filter, truncatechars
 from django.templatetags.static import static
-from django.urls import get_script_prefix, reverse
+from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -70,33 +70,36 @@ def site_url(name: str) -> str:
     return fixed_url(name)
 
 
+def _local(value: datetime, zone: tzinfo | None = None) -> datetime:
+    """An aware datetime in `zone` (default: the current time zone); a naive one as it is."""
+    return timezone.localtime(value, zone) if timezone.is_aware(value) else value
+
+
+def _day(value: date) -> str:
+    return f"{value.year}. {HU_MONTHS[value.month - 1]} {value.day}."
+
+
+def _seconds(value: datetime) -> str:
+    return value.replace(microsecond=0).isoformat()
+
+
 def hu_date(value: datetime | date | None) -> str:
     """2024-12-24 → "2024. december 24." (aware datetimes shown in the site's time zone)."""
     if value is None or value == "":
         return ""
-    if isinstance(value, datetime):
-        if timezone.is_aware(value):
-            value = timezone.localtime(value)
-        value = value.date()
-    return f"{value.year}. {HU_MONTHS[value.month - 1]} {value.day}."
+    return _day(_local(value) if isinstance(value, datetime) else value)
 
 
 def iso(value: datetime | None) -> str:
     """ISO 8601 in the site's time zone, whole seconds (valid in <time datetime>)."""
-    if not value:
-        return ""
-    if timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return value.replace(microsecond=0).isoformat()
+    return _seconds(_local(value)) if value else ""
 
 
 def iso_and_hu_date(value: datetime, zone: tzinfo | None = None) -> tuple[str, str]:
     """`iso(value), hu_date(value)` with one time-zone conversion (a list page shows both for
     every card and link), in `zone` (default: the current time zone)."""
-    if timezone.is_aware(value):
-        value = timezone.localtime(value, zone)
-    day = f"{value.year}. {HU_MONTHS[value.month - 1]} {value.day}."
-    return value.replace(microsecond=0).isoformat(), day
+    local = _local(value, zone)
+    return _seconds(local), _day(local)
 
 
 def absolute(url: str) -> str:
@@ -166,11 +169,6 @@ def page_url(request: HttpRequest, number: int) -> str:
     return f"?{encoded}" if encoded else request.path
 
 
-def url(name: str, *args: Any, **kwargs: Any) -> str:
-    """`{% url %}`: reverse(), with positional or keyword arguments."""
-    return reverse(name, args=args or None, kwargs=kwargs or None)
-
-
 # ---- {% fixed %} -----------------------------------------------------------------------------
 _generation = 0
 
@@ -193,7 +191,7 @@ class FixedExtension(Extension):
     request or an article can be frozen into it."""
 
     tags = {"fixed"}
-    FIXED_NAMES = frozenset({"_", "gettext", "static", "site_name", "site_url", "url"})
+    FIXED_NAMES = frozenset({"_", "gettext", "static", "site_name", "site_url"})
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
@@ -271,7 +269,6 @@ def environment(**options: Any) -> Environment:
     )
     env.globals.update(
         static=static,
-        url=url,
         site_name=site_name_value,
         site_url=site_url,
         page_url=page_url,
